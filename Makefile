@@ -1,0 +1,53 @@
+# budgetguard — every target does its own set-up (a virtual environment in .venv).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_DB := var/demo.db
+DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
+
+.PHONY: help install run test lint typecheck pytest bench clean
+
+help:
+	@echo "make run    set up, then show budgetguard at work on the sample data (SQLite)"
+	@echo "make test   set up, then lint, type-check and run every test"
+	@echo "make bench  set up, then run the evaluation benchmark (long; see README)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(DEMO) db upgrade
+	$(DEMO) db seed-sample
+	@echo; echo "== June 2020: the month's last day =="
+	$(DEMO) check --at 2020-06-30
+	$(DEMO) status --at 2020-06-30
+	@echo; echo "== July 2020: a new month, new budgets =="
+	$(DEMO) check --at 2020-07-01
+	$(DEMO) status --at 2020-07-01
+	@echo; echo "== July 2020, later: nothing changed, nothing is sent twice =="
+	$(DEMO) check --at 2020-07-15
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/evaluate.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,3 @@
+from budgetguard.cli import main
+
+main()

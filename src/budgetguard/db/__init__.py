@@ -1,0 +1,1 @@
+"""Database access: tables, migrations, the set-based evaluator and the notification outbox."""

@@ -1,0 +1,221 @@
+"""One evaluation of every budget of a month, chunk by chunk, each chunk one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exc, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from budgetguard.db.evaluation_sql import ChunkScope, EvaluationSql, Stamp
+from budgetguard.db.locks import evaluation_lock
+from budgetguard.db.retry import in_transaction
+from budgetguard.db.tables import budgets, evaluations
+from budgetguard.domain.errors import ConcurrentChange
+from budgetguard.domain.money import unusable_reason
+from budgetguard.domain.notification import Action
+from budgetguard.domain.period import Month
+from budgetguard.domain.thresholds import ThresholdPolicy
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]
+"""Called after each chunk with (budget rows done, budget rows in the month)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedBudget:
+    shop_id: int
+    month: Month
+    reason: str
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation did."""
+
+    evaluation_id: int
+    month: Month
+    evaluated_at: datetime
+    budgets: int = 0
+    notifications: int = 0
+    paused: int = 0
+    resumed: int = 0
+    skipped: list[SkippedBudget] = field(default_factory=list)
+
+    def add(self, chunk: ChunkResult) -> None:
+        self.notifications += chunk.notifications
+        self.paused += chunk.paused
+        self.resumed += chunk.resumed
+        self.skipped.extend(chunk.skipped)
+
+
+@dataclass
+class ChunkResult:
+    notifications: int = 0
+    paused: int = 0
+    resumed: int = 0
+    skipped: list[SkippedBudget] = field(default_factory=list)
+
+
+def evaluate(
+    *,
+    engine: Engine,
+    policy: ThresholdPolicy,
+    at: datetime,
+    zone: ZoneInfo,
+    clock: Clock,
+    chunk_size: int,
+    lock_timeout: float,
+    on_progress: Progress | None = None,
+) -> EvaluationReport:
+    """Evaluate every budget of the month containing `at` (SPEC §3); return what happened."""
+    month = Month.containing(at, zone)
+    today = at.astimezone(zone).date()
+    sql = EvaluationSql(policy, engine.dialect.name)
+    with engine.connect() as connection, evaluation_lock(connection, timeout=lock_timeout):
+        report = _start(connection, month=month, at=at, clock=clock)
+        try:
+            done = 0
+            for scope in _chunks(connection, month, chunk_size):
+                stamp = Stamp(report.evaluation_id, clock(), today)
+                work = partial(_evaluate_chunk, connection, sql, scope, stamp)
+                report.add(in_transaction(connection, work, what=f"evaluation of {month}"))
+                done = min(done + chunk_size, report.budgets)
+                if on_progress is not None:
+                    on_progress(done, report.budgets)
+        except BaseException:
+            _record_failure(connection, report, clock)
+            raise
+        _finish(connection, report, clock=clock, outcome="completed")
+    return report
+
+
+def _evaluate_chunk(
+    connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
+) -> ChunkResult:
+    result = ChunkResult()
+    budget_changes = False
+    for shop_id, budget, spent, usable in connection.execute(sql.findings(scope)):
+        if usable:
+            budget_changes = True
+            continue
+        reason = unusable_reason(budget=budget, spent=spent) or "unusable amounts"
+        result.skipped.append(SkippedBudget(shop_id, Month.of(scope.month), reason))
+        log.warning(
+            "skipping the budget of shop %s for %s: %s", shop_id, Month.of(scope.month), reason
+        )
+    claims = connection.execute(sql.claims_to_settle(scope)).first() is not None
+    if not budget_changes and not claims:
+        return result  # nothing to change: the common, cheap case
+    connection.execute(sql.release_claims(scope))
+    connection.execute(sql.rearm(scope))
+    result.resumed = _resume(connection, sql, scope, stamp)
+    fired = connection.execute(sql.queue_threshold_notifications(scope, stamp)).rowcount
+    if fired:
+        connection.execute(sql.record_alerts(scope, stamp))
+        result.paused = _pause(connection, sql, scope, stamp)
+    result.notifications = fired + result.resumed
+    return result
+
+
+def _resume(connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp) -> int:
+    resumed = connection.execute(sql.queue_resumes(scope, stamp)).rowcount
+    if resumed:
+        _set_online(connection, sql, scope, stamp, Action.RESUMED, expected=resumed)
+        connection.execute(sql.drop_resumed_claims(scope, stamp))
+    return resumed
+
+
+def _pause(connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp) -> int:
+    paused = int(connection.execute(sql.count_actions(scope, stamp, Action.PAUSED)).scalar_one())
+    if paused:
+        _set_online(connection, sql, scope, stamp, Action.PAUSED, expected=paused)
+        connection.execute(sql.record_pauses(scope, stamp))
+    return paused
+
+
+def _set_online(
+    connection: Connection,
+    sql: EvaluationSql,
+    scope: ChunkScope,
+    stamp: Stamp,
+    action: Action,
+    *,
+    expected: int,
+) -> None:
+    changed = connection.execute(sql.set_online(scope, stamp, action)).rowcount
+    if changed != expected:
+        # Someone changed a shop's online flag since this transaction read it: decide again.
+        raise ConcurrentChange(f"{action.value}: {changed} shops changed, {expected} expected")
+
+
+def _chunks(connection: Connection, month: Month, size: int) -> Iterator[ChunkScope]:
+    """Split shop ids into ranges of `size` budget rows of `month` each (the last: the rest)."""
+    after: int | None = None
+    while True:
+        query = select(budgets.c.a_shop_id).where(budgets.c.a_month == month.first_day)
+        if after is not None:
+            query = query.where(budgets.c.a_shop_id > after)
+        upto = connection.execute(
+            query.order_by(budgets.c.a_shop_id).offset(size - 1).limit(1)
+        ).scalar()
+        connection.commit()
+        yield ChunkScope(month.first_day, after, upto)
+        if upto is None:
+            return
+        after = upto
+
+
+def _start(connection: Connection, *, month: Month, at: datetime, clock: Clock) -> EvaluationReport:
+    total = connection.execute(
+        select(func.count()).where(budgets.c.a_month == month.first_day)
+    ).scalar_one()
+    row = {
+        "month": month.first_day,
+        "evaluated_at": at,
+        "started_at": clock(),
+        "outcome": "running",
+    }
+    key = connection.execute(insert(evaluations).values(**row)).inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for the new evaluation")
+    connection.commit()
+    return EvaluationReport(
+        evaluation_id=int(key[0]), month=month, evaluated_at=at, budgets=int(total)
+    )
+
+
+def _finish(
+    connection: Connection, report: EvaluationReport, *, clock: Clock, outcome: str
+) -> None:
+    counts = {
+        "budgets": report.budgets,
+        "notifications": report.notifications,
+        "paused": report.paused,
+        "resumed": report.resumed,
+        "skipped": len(report.skipped),
+    }
+    connection.execute(
+        update(evaluations)
+        .where(evaluations.c.id == report.evaluation_id)
+        .values(finished_at=clock(), outcome=outcome, **counts)
+    )
+    connection.commit()
+
+
+def _record_failure(connection: Connection, report: EvaluationReport, clock: Clock) -> None:
+    """Mark the evaluation failed where the database still answers; the cause is raised anyway."""
+    if connection.invalidated:
+        return
+    try:
+        connection.rollback()
+        _finish(connection, report, clock=clock, outcome="failed")
+    except exc.DBAPIError as error:
+        log.debug("could not record the failed evaluation %s: %s", report.evaluation_id, error)

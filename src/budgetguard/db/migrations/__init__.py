@@ -1,0 +1,1 @@
+"""Alembic migrations of budgetguard's schema (run through `budgetguard db upgrade`)."""

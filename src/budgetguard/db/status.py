@@ -1,0 +1,114 @@
+"""Each shop's standing for a month: budget, spend, online, paused by budgetguard, alerts fired."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection, Engine
+
+from budgetguard.db.tables import alerts, budgets, pauses, shops
+from budgetguard.domain.money import percent_of, unusable_reason
+from budgetguard.domain.period import Month
+
+PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ShopStatus:
+    shop_id: int
+    shop_name: str
+    month: Month
+    budget: Decimal | None
+    spent: Decimal | None
+    online: bool
+    paused_by_budgetguard: bool
+    thresholds_fired: tuple[int, ...]
+    has_budget: bool
+
+    @property
+    def problem(self) -> str | None:
+        """Why this month's budget row cannot be evaluated, if it exists and cannot."""
+        if not self.has_budget:
+            return None
+        return unusable_reason(budget=self.budget, spent=self.spent)
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.has_budget or self.problem or self.budget is None or self.spent is None:
+            return None
+        return percent_of(spent=self.spent, budget=self.budget)
+
+
+def iter_status(
+    engine: Engine, *, month: Month, shop_ids: Sequence[int] = (), page_size: int = PAGE_SIZE
+) -> Iterator[ShopStatus]:
+    """Yield each shop's status for `month` (or only `shop_ids`) in shop id order, by pages."""
+    after = None
+    while True:
+        page = _page(engine, month=month, after=after, shop_ids=shop_ids, limit=page_size)
+        yield from page
+        if len(page) < page_size:
+            return
+        after = page[-1].shop_id
+
+
+def _page(
+    engine: Engine, *, month: Month, after: int | None, shop_ids: Sequence[int], limit: int
+) -> list[ShopStatus]:
+    query = (
+        select(
+            shops.c.a_id,
+            shops.c.a_name,
+            shops.c.a_online,
+            budgets.c.a_shop_id.is_not(None).label("has_budget"),
+            budgets.c.a_budget_amount,
+            budgets.c.a_amount_spent,
+            pauses.c.shop_id.is_not(None).label("paused"),
+        )
+        .outerjoin(
+            budgets,
+            and_(budgets.c.a_shop_id == shops.c.a_id, budgets.c.a_month == month.first_day),
+        )
+        .outerjoin(pauses, pauses.c.shop_id == shops.c.a_id)
+        .order_by(shops.c.a_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(shops.c.a_id > after)
+    if shop_ids:
+        query = query.where(shops.c.a_id.in_(shop_ids))
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+        fired = _fired(connection, month, [row.a_id for row in rows])
+    return [
+        ShopStatus(
+            shop_id=row.a_id,
+            shop_name=row.a_name,
+            month=month,
+            budget=row.a_budget_amount,
+            spent=row.a_amount_spent,
+            online=bool(row.a_online),
+            paused_by_budgetguard=bool(row.paused),
+            thresholds_fired=tuple(fired.get(row.a_id, ())),
+            has_budget=bool(row.has_budget),
+        )
+        for row in rows
+    ]
+
+
+def _fired(connection: Connection, month: Month, shop_ids: list[int]) -> dict[int, list[int]]:
+    if not shop_ids:
+        return {}
+    query = (
+        select(alerts.c.shop_id, alerts.c.threshold)
+        .where(alerts.c.month == month.first_day, alerts.c.shop_id.in_(shop_ids))
+        .order_by(alerts.c.shop_id, alerts.c.threshold)
+    )
+    fired: dict[int, list[int]] = defaultdict(list)
+    for shop_id, threshold in connection.execute(query):
+        fired[shop_id].append(threshold)
+    return fired

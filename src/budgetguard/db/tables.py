@@ -1,0 +1,123 @@
+"""The platform's two tables (SPEC §2) and budgetguard's own tables beside them.
+
+budgetguard never alters a platform column. Its own tables hold no foreign keys to the platform's,
+so the platform can delete a shop exactly as before.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+from budgetguard.db.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(10, 2)
+
+# --- the platform's tables (created only where they do not exist yet) --------------------------
+
+shops = Table(
+    "t_shops",
+    metadata,
+    Column("a_id", Integer, primary_key=True, autoincrement=True),
+    Column("a_name", String(255), nullable=False),
+    Column("a_online", Boolean(create_constraint=False), nullable=False),
+)
+
+budgets = Table(
+    "t_budgets",
+    metadata,
+    Column("a_shop_id", Integer, ForeignKey("t_shops.a_id"), primary_key=True),
+    Column("a_month", Date, primary_key=True),
+    Column("a_budget_amount", Money, nullable=False),
+    Column("a_amount_spent", Money, nullable=False),
+    # budgetguard's index: one month's budgets in shop order, for chunked evaluation.
+    Index("ix_t_budgets_month_shop", "a_month", "a_shop_id"),
+)
+
+# --- budgetguard's own tables -------------------------------------------------------------------
+
+evaluations = Table(
+    "bg_evaluations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", Date, nullable=False),
+    Column("evaluated_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("budgets", Integer, nullable=False, server_default="0"),
+    Column("notifications", Integer, nullable=False, server_default="0"),
+    Column("paused", Integer, nullable=False, server_default="0"),
+    Column("resumed", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+)
+
+# One row per (shop, month, threshold) that has fired and not re-armed since. The primary key makes
+# a second firing of the same arming impossible, whatever runs concurrently.
+alerts = Table(
+    "bg_alerts",
+    metadata,
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
+    Column("month", Date, primary_key=True),
+    Column("threshold", Integer, primary_key=True, autoincrement=False),
+    Column("fired_at", UtcDateTime, nullable=False),
+)
+
+# budgetguard's claim on a shop it took offline: only these shops are ever set online again.
+pauses = Table(
+    "bg_pauses",
+    metadata,
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
+    Column("month", Date, nullable=False),
+    Column("paused_at", UtcDateTime, nullable=False),
+    Column("notification_id", Id, nullable=False),
+)
+
+# The transactional outbox: written in the evaluation's transaction, delivered afterwards.
+notifications = Table(
+    "bg_notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Id, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("shop_id", Integer, nullable=False),
+    Column("shop_name", String(255), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("budget", Money, nullable=False),
+    Column("spent", Money, nullable=False),
+    Column("thresholds", String(255), nullable=False),
+    Column("action", String(16), nullable=True),
+    Column("evaluated_on", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Index("ix_bg_notifications_evaluation_id_shop_id", "evaluation_id", "shop_id"),
+    Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
+    Index("ix_bg_notifications_shop_id_month", "shop_id", "month"),
+)

@@ -1,0 +1,1 @@
+"""Pure rules of budgetguard: periods, money, thresholds, notification content. Stdlib only."""

@@ -1,0 +1,42 @@
+"""What a notification says (SPEC §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from budgetguard.domain.money import percent_of
+from budgetguard.domain.period import Month
+
+
+class Kind(StrEnum):
+    THRESHOLD = "threshold"
+    RESUMED = "resumed"
+
+
+class Action(StrEnum):
+    PAUSED = "paused"
+    RESUMED = "resumed"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One queued message to a shop: thresholds fired in one evaluation, or its return online."""
+
+    id: int
+    kind: Kind
+    shop_id: int
+    shop_name: str
+    month: Month
+    budget: Decimal
+    spent: Decimal
+    thresholds: tuple[int, ...]
+    action: Action | None
+    evaluated_on: date
+    created_at: datetime
+
+    @property
+    def percent(self) -> Decimal:
+        return percent_of(spent=self.spent, budget=self.budget)

@@ -1,0 +1,133 @@
+"""Several evaluations at once, and evaluations killed midway, on one database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from datetime import UTC, date, datetime
+from functools import partial
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from budgetguard.db.evaluation_sql import ChunkScope, EvaluationSql, Stamp
+from budgetguard.db.evaluator import _evaluate_chunk
+from budgetguard.db.retry import in_transaction
+from budgetguard.db.tables import alerts, notifications
+from budgetguard.domain.thresholds import ThresholdPolicy
+from support.cli import cli_env, command, run
+from support.platform import assert_consistent, populate
+
+SHOPS = 1200
+
+
+@pytest.mark.slow
+def test_processes_evaluating_at_once_fire_each_alert_once(engine: Engine, db_url: str) -> None:
+    populate(engine, shops_count=SHOPS, month="2020-06")
+    env = cli_env(db_url, chunk_size="50", delivery_batch_size="40")
+
+    workers = [
+        subprocess.Popen(
+            command("check", "--at", "2020-06-30", "--json"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+
+    assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outputs]
+    assert_consistent(engine, SHOPS)
+    printed = [json.loads(line)["id"] for out, _ in outputs for line in out.splitlines()]
+    with engine.connect() as connection:
+        queued = set(connection.execute(select(notifications.c.id)).scalars())
+    assert sorted(printed) == sorted(queued), "each notification delivered once, none lost"
+
+
+def test_the_schema_refuses_a_second_firing_of_one_arming(engine: Engine) -> None:
+    row = {"shop_id": 1, "month": date(2020, 6, 1), "threshold": 50, "fired_at": datetime.now(UTC)}
+    with engine.begin() as connection:
+        connection.execute(alerts.insert().values(**row))
+
+    with (
+        pytest.raises(Exception, match=r"(?i)unique|duplicate") as raised,
+        engine.begin() as connection,
+    ):
+        connection.execute(alerts.insert().values(**row))
+    assert "IntegrityError" in type(raised.value).__name__
+
+
+@pytest.mark.slow
+def test_an_evaluation_killed_midway_loses_and_duplicates_nothing(
+    engine: Engine, db_url: str
+) -> None:
+    shops = 3000
+    populate(engine, shops_count=shops, month="2020-06")
+    env = cli_env(db_url, chunk_size="20")
+    victim = subprocess.Popen(
+        command("check", "--at", "2020-06-30"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    queued = _wait_until_some_queued(engine, victim)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert 0 < queued < 2000, "killed midway"
+
+    finished = run("check", "--at", "2020-06-30", env=env, timeout=300)
+
+    assert finished.code == 0, finished.err
+    assert_consistent(engine, shops)
+    with engine.connect() as connection:
+        undelivered = connection.execute(
+            select(func.count()).where(notifications.c.status != "delivered")
+        ).scalar_one()
+    assert undelivered == 0
+
+
+def _wait_until_some_queued(engine: Engine, process: subprocess.Popen[bytes]) -> int:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        with engine.connect() as connection:
+            count = connection.execute(select(func.count()).select_from(notifications)).scalar_one()
+        if count >= 100:
+            return int(count)
+        time.sleep(0.005)
+    raise AssertionError("the evaluation ended (or never started) before it could be killed")
+
+
+def test_two_unserialised_transactions_on_one_chunk_fire_each_alert_once(engine: Engine) -> None:
+    """Without the evaluation lock, row locks and keys stop a double firing: the loser waits and
+    sees the winner's work, or collides with its keys, rolls back and retries."""
+    populate(engine, shops_count=30, month="2020-06")
+    sql = EvaluationSql(ThresholdPolicy.of([50, 100], 100), engine.dialect.name)
+    scope = ChunkScope(date(2020, 6, 1), None, None)
+    now = datetime(2020, 6, 30, tzinfo=UTC)
+    results: list[object] = []
+    with engine.connect() as first, engine.connect() as second:
+        first.begin()
+        _evaluate_chunk(first, sql, scope, Stamp(1, now, now.date()))  # holds its writes open
+        rival = threading.Thread(
+            target=lambda: results.append(
+                in_transaction(
+                    second,
+                    partial(_evaluate_chunk, second, sql, scope, Stamp(2, now, now.date())),
+                    what="rival",
+                )
+            )
+        )
+        rival.start()
+        time.sleep(0.5)  # the rival reads, then waits on the first one's keys and rows
+        first.commit()
+        rival.join(timeout=60)
+
+    assert len(results) == 1, "the rival transaction finished"
+    assert_consistent(engine, 30)

@@ -1,0 +1,112 @@
+"""The outbox: queued with the evaluation, delivered after it, retried with back-off, never lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from budgetguard import services
+from budgetguard.db.evaluator import evaluate
+from budgetguard.db.outbox import Status, claim_due
+from budgetguard.domain.period import parse_instant
+from conftest import World
+
+
+def _overspend(world: World, shops: int = 1) -> None:
+    for shop in range(1, shops + 1):
+        world.platform.add_shop(shop)
+        world.platform.set_budget(shop, "2020-06", "100.00", "100.00")
+
+
+def queue_only(world: World, day: str) -> None:
+    """Evaluate without delivering, as a crashed `check` would leave it."""
+    settings = world.app.settings
+    evaluate(
+        engine=world.app.engine,
+        policy=settings.policy,
+        at=parse_instant(day, settings.zone),
+        zone=settings.zone,
+        clock=world.clock,
+        chunk_size=settings.chunk_size,
+        lock_timeout=settings.lock_timeout,
+    )
+
+
+def test_a_delivered_notification_is_not_delivered_again(world: World) -> None:
+    _overspend(world)
+    world.check("2020-06-30")
+
+    report = services.deliver(app=world.app, channel=world.channel)
+
+    assert report.delivered == 0
+    assert len(world.channel.sent) == 1
+    (row,) = world.platform.notifications()
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("delivered", 1, None)
+    assert row["delivered_at"] == world.clock.now
+
+
+def test_a_failing_channel_never_blocks_the_evaluation(world: World) -> None:
+    _overspend(world)
+    world.channel.fail_all = True
+
+    report = world.check("2020-06-30")
+
+    assert report.evaluation.notifications == 1
+    assert not world.platform.online(1), "the pause is committed whatever delivery does"
+    assert (report.delivery.delivered, report.delivery.retrying) == (0, 1)
+    (row,) = world.platform.notifications()
+    assert row["status"] == Status.FAILED
+    assert row["last_error"] == "receiver said no"
+
+
+def test_a_failed_delivery_is_retried_after_its_back_off_with_the_same_id(world: World) -> None:
+    _overspend(world)
+    world.channel.fail_all = True
+    world.check("2020-06-30")
+    (first,) = world.platform.notifications()
+    world.channel.fail_all = False
+
+    assert services.deliver(app=world.app, channel=world.channel).delivered == 0, "not due yet"
+    world.clock.advance(timedelta(seconds=37))  # the first back-off is 30 s ± 20 %
+    services.deliver(app=world.app, channel=world.channel)
+
+    assert [n.id for n in world.channel.sent] == [first["id"]]
+    (row,) = world.platform.notifications()
+    assert (row["status"], row["attempts"]) == ("delivered", 2)
+
+
+def test_a_notification_that_keeps_failing_ends_dead(world: World) -> None:
+    stubborn = world.with_settings(delivery_max_attempts=3)
+    _overspend(world)
+    world.channel.fail_all = True
+    stubborn.check("2020-06-30")
+    for _ in range(5):
+        world.clock.advance(timedelta(hours=2))
+        services.deliver(app=stubborn.app, channel=world.channel)
+
+    (row,) = world.platform.notifications()
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("dead", 3, None)
+
+
+def test_a_claim_abandoned_by_a_crashed_worker_comes_back_after_the_lease(world: World) -> None:
+    _overspend(world, shops=2)
+    queue_only(world, "2020-06-30")
+    now = world.clock.now
+    with world.app.engine.begin() as connection:  # a worker claims, then dies before delivering
+        claimed = claim_due(connection, now=now, lease_until=now + timedelta(minutes=1), limit=10)
+    assert len(claimed) == 2
+    assert {row["status"] for row in world.platform.notifications()} == {"delivering"}
+
+    assert services.deliver(app=world.app, channel=world.channel).delivered == 0, "leased"
+    world.clock.advance(timedelta(minutes=2))
+    assert services.deliver(app=world.app, channel=world.channel).delivered == 2
+    assert [row["attempts"] for row in world.platform.notifications()] == [2, 2]
+
+
+def test_notifications_are_delivered_in_batches_oldest_first(world: World) -> None:
+    small = world.with_settings(delivery_batch_size=2)
+    _overspend(world, shops=5)
+    small.check("2020-06-30")
+
+    ids = [n.id for n in world.channel.sent]
+    assert ids == sorted(ids)
+    assert len(ids) == 5

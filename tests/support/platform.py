@@ -1,0 +1,163 @@
+"""The platform's side of the database, as tests drive it: shops, budgets, spend, online flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine, RowMapping
+
+from budgetguard.db.tables import alerts, budgets, evaluations, notifications, pauses, shops
+from budgetguard.domain.period import Month
+
+ALL_TABLES = (notifications, alerts, pauses, evaluations, budgets, shops)
+
+
+def first_day(month: str) -> date:
+    return Month.parse(month).first_day
+
+
+def wipe(engine: Engine) -> None:
+    """Delete every row budgetguard and the platform keep (children first)."""
+    with engine.begin() as connection:
+        for table in ALL_TABLES:
+            connection.execute(delete(table))
+
+
+@dataclass
+class Platform:
+    """Writes what the platform writes, and reads back what budgetguard decided."""
+
+    engine: Engine
+
+    def add_shop(self, shop_id: int, name: str | None = None, *, online: bool = True) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                shops.insert().values(
+                    a_id=shop_id, a_name=name or f"Shop {shop_id}", a_online=online
+                )
+            )
+
+    def set_budget(self, shop_id: int, month: str, budget: str, spent: str = "0.00") -> None:
+        """Create or replace the budget row of `shop_id` for `month` (YYYY-MM)."""
+        key = (budgets.c.a_shop_id == shop_id) & (budgets.c.a_month == first_day(month))
+        values = {"a_budget_amount": Decimal(budget), "a_amount_spent": Decimal(spent)}
+        with self.engine.begin() as connection:
+            if connection.execute(update(budgets).where(key).values(**values)).rowcount == 0:
+                connection.execute(
+                    budgets.insert().values(a_shop_id=shop_id, a_month=first_day(month), **values)
+                )
+
+    def set_spent(self, shop_id: int, month: str, spent: str) -> None:
+        self._update_budget(shop_id, month, a_amount_spent=Decimal(spent))
+
+    def set_budget_amount(self, shop_id: int, month: str, budget: str) -> None:
+        self._update_budget(shop_id, month, a_budget_amount=Decimal(budget))
+
+    def delete_budget(self, shop_id: int, month: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(budgets).where(
+                    budgets.c.a_shop_id == shop_id, budgets.c.a_month == first_day(month)
+                )
+            )
+
+    def set_online(self, shop_id: int, online: bool) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(shops).where(shops.c.a_id == shop_id).values(a_online=online))
+
+    def _update_budget(self, shop_id: int, month: str, **values: Decimal) -> None:
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(budgets)
+                .where(budgets.c.a_shop_id == shop_id, budgets.c.a_month == first_day(month))
+                .values(**values)
+            ).rowcount
+        assert changed == 1, f"no budget row for shop {shop_id} in {month}"
+
+    # --- what budgetguard decided ---------------------------------------------------------
+
+    def online(self, shop_id: int) -> bool:
+        with self.engine.connect() as connection:
+            return bool(
+                connection.execute(
+                    select(shops.c.a_online).where(shops.c.a_id == shop_id)
+                ).scalar_one()
+            )
+
+    def fired(self, shop_id: int, month: str) -> tuple[int, ...]:
+        query = (
+            select(alerts.c.threshold)
+            .where(alerts.c.shop_id == shop_id, alerts.c.month == first_day(month))
+            .order_by(alerts.c.threshold)
+        )
+        with self.engine.connect() as connection:
+            return tuple(connection.execute(query).scalars())
+
+    def paused_by_budgetguard(self) -> set[int]:
+        with self.engine.connect() as connection:
+            return set(connection.execute(select(pauses.c.shop_id)).scalars())
+
+    def notifications(self) -> list[RowMapping]:
+        with self.engine.connect() as connection:
+            query = select(notifications).order_by(notifications.c.id)
+            return list(connection.execute(query).mappings())
+
+
+def populate(engine: Engine, *, shops_count: int, month: str) -> None:
+    """Add shops 1..N, all online, whose spend runs from 0 % to 150 % of a 100.00 budget."""
+    with engine.begin() as connection:
+        connection.execute(
+            shops.insert(),
+            [
+                {"a_id": i, "a_name": f"Shop {i}", "a_online": True}
+                for i in range(1, shops_count + 1)
+            ],
+        )
+        connection.execute(
+            budgets.insert(),
+            [
+                {
+                    "a_shop_id": i,
+                    "a_month": first_day(month),
+                    "a_budget_amount": Decimal("100.00"),
+                    "a_amount_spent": Decimal(i * 15_000 // shops_count).scaleb(-2),
+                }
+                for i in range(1, shops_count + 1)
+            ],
+        )
+
+
+def expected_for_population(shops_count: int) -> dict[int, tuple[tuple[int, ...], str | None]]:
+    """What one evaluation of `populate` must fire and do, by shop."""
+    expected = {}
+    for i in range(1, shops_count + 1):
+        spent = Decimal(i * 15_000 // shops_count).scaleb(-2)
+        crossed = tuple(t for t in (50, 100) if spent * 100 >= Decimal(100) * t)
+        if crossed:
+            expected[i] = (crossed, "paused" if 100 in crossed else None)
+    return expected
+
+
+def assert_consistent(engine: Engine, shops_count: int) -> None:
+    """After evaluations of `populate`, each crossing was queued exactly once and acted on."""
+    expected = expected_for_population(shops_count)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(notifications.c.shop_id, notifications.c.thresholds, notifications.c.action)
+        ).all()
+        offline = set(
+            connection.execute(select(shops.c.a_id).where(shops.c.a_online.is_(False))).scalars()
+        )
+        claims = set(connection.execute(select(pauses.c.shop_id)).scalars())
+        fired = connection.execute(select(alerts.c.shop_id, alerts.c.threshold)).all()
+    queued = {}
+    for shop_id, thresholds, action in rows:
+        assert shop_id not in queued, f"shop {shop_id} was notified twice"
+        queued[shop_id] = (tuple(int(t) for t in thresholds.split(",")), action)
+    assert queued == expected
+    paused = {shop for shop, (_, action) in expected.items() if action == "paused"}
+    assert offline == claims == paused
+    assert sorted(fired) == sorted((s, t) for s, (ts, _) in expected.items() for t in ts)

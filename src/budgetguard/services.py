@@ -46,8 +46,16 @@ def run_check(
 ) -> CheckReport:
     """Evaluate every budget of the month containing `at`, then deliver what is due."""
     open_database(app)
+    evaluation = evaluate_month(app=app, at=at, on_progress=on_progress)
+    return CheckReport(evaluation, deliver(app=app, channel=channel))
+
+
+def evaluate_month(
+    *, app: App, at: datetime, on_progress: Progress | None = None
+) -> EvaluationReport:
+    """Evaluate every budget of the month containing `at`; queue, pause and resume (SPEC §3)."""
     settings = app.settings
-    evaluation = evaluate(
+    return evaluate(
         engine=app.engine,
         policy=settings.policy,
         at=at,
@@ -57,7 +65,6 @@ def run_check(
         lock_timeout=settings.lock_timeout,
         on_progress=on_progress,
     )
-    return CheckReport(evaluation, deliver(app=app, channel=channel))
 
 
 def deliver(*, app: App, channel: Channel) -> DeliveryReport:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
 from budgetguard.db.evaluation_sql import ChunkScope, EvaluationSql, Stamp
@@ -21,7 +21,7 @@ from budgetguard.db.retry import in_transaction
 from budgetguard.db.tables import alerts, notifications
 from budgetguard.domain.thresholds import ThresholdPolicy
 from support.cli import cli_env, command, run
-from support.platform import assert_consistent, populate
+from support.platform import assert_consistent, expected_for_population, populate
 
 SHOPS = 1200
 
@@ -68,19 +68,19 @@ def test_the_schema_refuses_a_second_firing_of_one_arming(engine: Engine) -> Non
 def test_an_evaluation_killed_midway_loses_and_duplicates_nothing(
     engine: Engine, db_url: str
 ) -> None:
-    shops = 3000
+    shops = 6000
     populate(engine, shops_count=shops, month="2020-06")
-    env = cli_env(db_url, chunk_size="20")
+    env = cli_env(db_url, chunk_size="10")
     victim = subprocess.Popen(
         command("check", "--at", "2020-06-30"),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    queued = _wait_until_some_queued(engine, victim)
+    _wait_until_some_queued(engine, victim)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
-    assert 0 < queued < 2000, "killed midway"
+    assert 0 < _queued(engine) < len(expected_for_population(shops)), "killed midway"
 
     finished = run("check", "--at", "2020-06-30", env=env, timeout=300)
 
@@ -93,14 +93,24 @@ def test_an_evaluation_killed_midway_loses_and_duplicates_nothing(
     assert undelivered == 0
 
 
-def _wait_until_some_queued(engine: Engine, process: subprocess.Popen[bytes]) -> int:
+def _queued(engine: Engine) -> int:
+    # A plain reader: budgetguard's own SQLite engine begins every transaction IMMEDIATE and
+    # would queue behind the evaluation instead of watching it.
+    reader = create_engine(engine.url)
+    try:
+        with reader.connect() as connection:
+            query = select(func.count()).select_from(notifications)
+            return int(connection.execute(query).scalar_one())
+    finally:
+        reader.dispose()
+
+
+def _wait_until_some_queued(engine: Engine, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        with engine.connect() as connection:
-            count = connection.execute(select(func.count()).select_from(notifications)).scalar_one()
-        if count >= 100:
-            return int(count)
-        time.sleep(0.005)
+        if _queued(engine) > 0:
+            return
+        time.sleep(0.002)
     raise AssertionError("the evaluation ended (or never started) before it could be killed")
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from budgetguard import services
 from budgetguard.db.evaluator import evaluate
 from budgetguard.db.outbox import Status, claim_due
 from budgetguard.domain.period import parse_instant
 from conftest import World
+from support.fakes import RecordingChannel
 
 
 def _overspend(world: World, shops: int = 1) -> None:
@@ -87,19 +90,40 @@ def test_a_notification_that_keeps_failing_ends_dead(world: World) -> None:
     assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("dead", 3, None)
 
 
-def test_a_claim_abandoned_by_a_crashed_worker_comes_back_after_the_lease(world: World) -> None:
+def test_a_deliverer_that_dies_mid_batch_only_delays_it_by_the_lease(world: World) -> None:
     _overspend(world, shops=2)
     queue_only(world, "2020-06-30")
-    now = world.clock.now
-    with world.app.engine.begin() as connection:  # a worker claims, then dies before delivering
-        claimed = claim_due(connection, now=now, lease_until=now + timedelta(minutes=1), limit=10)
-    assert len(claimed) == 2
+
+    class Crash(Exception):
+        pass
+
+    def crash(batch: object) -> dict[int, str]:
+        raise Crash
+
+    dying = RecordingChannel()
+    dying.deliver = crash  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        services.deliver(app=world.app, channel=dying)
     assert {row["status"] for row in world.platform.notifications()} == {"delivering"}
 
     assert services.deliver(app=world.app, channel=world.channel).delivered == 0, "leased"
-    world.clock.advance(timedelta(minutes=2))
+    world.clock.advance(timedelta(seconds=61))  # the default lease is 60 s
     assert services.deliver(app=world.app, channel=world.channel).delivered == 2
     assert [row["attempts"] for row in world.platform.notifications()] == [2, 2]
+
+
+def test_concurrent_deliverers_take_different_batches(world: World, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: there is no second deliverer to race")
+    _overspend(world, shops=4)
+    queue_only(world, "2020-06-30")
+    with world.app.engine.begin() as first:
+        now = world.clock.now
+        held = claim_due(first, now=now, lease_until=now + timedelta(minutes=1), limit=2)
+        other = RecordingChannel()
+        report = services.deliver(app=world.app, channel=other)
+        assert report.delivered == 2, "the second deliverer skips the locked rows"
+    assert {n.id for n in other.sent}.isdisjoint({n.id for n in held})
 
 
 def test_notifications_are_delivered_in_batches_oldest_first(world: World) -> None:

@@ -1,17 +1,18 @@
 """The rules of SPEC §3 as set-based SQL over one chunk of shops.
 
-A chunk is a range of shop ids. Each statement below works on the whole range at once; the
-evaluator (db/evaluator.py) runs them in one transaction per chunk. Statements that act on what
-the evaluation decided read it back from the notifications queued in the same transaction, so
-alert state, pause/resume and the outbox always agree, even when the platform changes spend
-between two statements.
+A chunk is a range of shop ids; the evaluator (db/evaluator.py) runs these statements in one
+REPEATABLE READ transaction per chunk. Every statement of the transaction therefore reads the
+same budgets (PostgreSQL: one snapshot; InnoDB: locking reads hold what they read until commit;
+SQLite: one writer at a time), so each statement can derive what it writes from the platform's
+tables directly, and alert state, claims, online flags and the outbox always agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from math import gcd
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     Update,
     and_,
     case,
@@ -71,15 +73,17 @@ class Stamp:
     today: date
 
 
-def _counted(statement: Insert) -> Insert:
-    # The evaluator checks how many rows an INSERT ... SELECT wrote; psycopg reports it only
-    # when SQLAlchemy is asked to keep it.
-    return statement.execution_options(preserve_rowcount=True)
-
-
 def _int(value: int) -> ColumnClause[int]:
     # Thresholds are validated whole numbers from the settings: inline them as SQL literals.
     return literal_column(str(int(value)), Integer)
+
+
+S = TypeVar("S", Insert, Update, Delete)
+
+
+def _counted(statement: S) -> S:
+    # psycopg reports how many rows an INSERT ... SELECT wrote only when SQLAlchemy keeps it.
+    return statement.execution_options(preserve_rowcount=True)
 
 
 class EvaluationSql:
@@ -88,21 +92,31 @@ class EvaluationSql:
     def __init__(self, policy: ThresholdPolicy, dialect: str) -> None:
         self.policy = policy
         self.dialect = dialect
-        self._fired = {t: alerts.alias(f"fired_{t}") for t in policy.thresholds}
+        # Each threshold's bit: a set of fired or crossed thresholds is one integer.
+        self.bits = {t: 1 << i for i, t in enumerate(policy.thresholds)}
 
-    # --- predicates ------------------------------------------------------------------------
+    # --- predicates over t_budgets ------------------------------------------------------------
 
-    def _cents(self, amount: ColumnElement[object]) -> ColumnElement[object]:
+    def _amount(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         if self.dialect == "sqlite":
             # SQLite holds DECIMAL(10,2) as REAL: compare whole cents, which REAL holds exactly.
-            return func.round(amount * _int(100))
-        return amount * _int(100)
+            return func.round(column * _int(100))
+        return column
 
-    def crossed(self, threshold: ColumnElement[int]) -> ColumnElement[bool]:
-        """`spent * 100 >= budget * threshold`, exactly (SPEC §3)."""
-        spent = self._cents(budgets.c.a_amount_spent)
-        budget = self._cents(budgets.c.a_budget_amount)
-        return spent * _int(100) >= budget * threshold
+    def crossed(self, threshold: int) -> ColumnElement[bool]:
+        """`spent * 100 >= budget * threshold`, exactly (SPEC §3), with the fraction reduced."""
+        divisor = gcd(100, threshold)
+        spent = self._amount(budgets.c.a_amount_spent)
+        budget = self._amount(budgets.c.a_budget_amount)
+        if 100 // divisor != 1:
+            spent = spent * _int(100 // divisor)
+        if threshold // divisor != 1:
+            budget = budget * _int(threshold // divisor)
+        return spent >= budget
+
+    def _crossed_at(self, threshold: ColumnElement[int]) -> ColumnElement[bool]:
+        spent = self._amount(budgets.c.a_amount_spent) * _int(100)
+        return spent >= self._amount(budgets.c.a_budget_amount) * threshold
 
     @staticmethod
     def valid() -> ColumnElement[bool]:
@@ -110,35 +124,47 @@ class EvaluationSql:
         budget, spent = budgets.c.a_budget_amount, budgets.c.a_amount_spent
         return and_(budget.is_not(None), spent.is_not(None), budget > _int(0), spent >= _int(0))
 
-    def _fires(self, threshold: int) -> ColumnElement[bool]:
-        return and_(self.crossed(_int(threshold)), self._fired[threshold].c.shop_id.is_(None))
-
-    def _rearms(self, threshold: int) -> ColumnElement[bool]:
-        return and_(~self.crossed(_int(threshold)), self._fired[threshold].c.shop_id.is_not(None))
-
-    def _month_budgets(self) -> object:
-        joined = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id)
-        for threshold, fired in self._fired.items():
-            joined = joined.outerjoin(
-                fired,
-                and_(
-                    fired.c.shop_id == budgets.c.a_shop_id,
-                    fired.c.month == budgets.c.a_month,
-                    fired.c.threshold == _int(threshold),
-                ),
-            )
-        return joined
+    def _crossed_bits(self) -> ColumnElement[int]:
+        terms: list[ColumnElement[int]] = [
+            case((self.crossed(t), _int(bit)), else_=_int(0)) for t, bit in self.bits.items()
+        ]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
 
     def _in_month(self, scope: ChunkScope) -> ColumnElement[bool]:
         return and_(budgets.c.a_month == scope.month, scope.covers(budgets.c.a_shop_id))
 
+    def _fired(self, scope: ChunkScope) -> Subquery:
+        """Per shop of the chunk: the bits of its fired thresholds, and whether it is claimed."""
+        weight = case(self.bits, value=alerts.c.threshold, else_=_int(0))
+        fired = select(alerts.c.shop_id, weight.label("bits"), _int(0).label("claimed")).where(
+            alerts.c.month == scope.month, scope.covers(alerts.c.shop_id)
+        )
+        claimed = select(pauses.c.shop_id, _int(0), _int(1)).where(scope.covers(pauses.c.shop_id))
+        both = union_all(fired, claimed).subquery("state")
+        return (
+            select(
+                both.c.shop_id,
+                func.sum(both.c.bits).label("bits"),
+                func.max(both.c.claimed).label("claimed"),
+            )
+            .group_by(both.c.shop_id)
+            .subquery("fired")
+        )
+
+    def _fires(self, fired: Subquery, threshold: int) -> ColumnElement[bool]:
+        already = func.coalesce(fired.c.bits, _int(0)).op("&")(_int(self.bits[threshold]))
+        return and_(self.crossed(threshold), already == _int(0))
+
     # --- reads -----------------------------------------------------------------------------
 
     def findings(self, scope: ChunkScope) -> Select[Any, Any, Any, int]:
-        """Budget rows that are unusable or whose alert state must change."""
-        changes = [self._fires(t) for t in self.policy.thresholds]
-        changes += [self._rearms(t) for t in self.policy.thresholds]
-        valid = self.valid()
+        """Budget rows that are unusable, or whose alerts or claim must change."""
+        fired, valid = self._fired(scope), self.valid()
+        headroom = and_(fired.c.claimed == _int(1), ~self.crossed(self.policy.pause_at))
+        changed = self._crossed_bits() != func.coalesce(fired.c.bits, _int(0))
         return (
             select(
                 budgets.c.a_shop_id,
@@ -146,33 +172,27 @@ class EvaluationSql:
                 budgets.c.a_amount_spent,
                 case((valid, 1), else_=0).label("usable"),
             )
-            .select_from(self._month_budgets())  # type: ignore[arg-type]
-            .where(self._in_month(scope), or_(~valid, and_(valid, or_(*changes))))
+            .outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id)
+            .where(self._in_month(scope), or_(~valid, and_(valid, or_(changed, headroom))))
             .order_by(budgets.c.a_shop_id)
         )
 
-    def claims_to_settle(self, scope: ChunkScope) -> Select[int]:
-        """Shops budgetguard paused that are online again, or whose budget has headroom."""
-        headroom = and_(self.valid(), ~self.crossed(_int(self.policy.pause_at)))
+    def claims_set_online(self, scope: ChunkScope) -> Select[int]:
+        """Shops budgetguard paused that someone has set online since."""
         return (
             select(pauses.c.shop_id)
             .join(shops, shops.c.a_id == pauses.c.shop_id)
-            .outerjoin(
-                budgets,
-                and_(budgets.c.a_shop_id == pauses.c.shop_id, budgets.c.a_month == scope.month),
-            )
-            .where(scope.covers(pauses.c.shop_id), or_(shops.c.a_online == true(), headroom))
+            .where(scope.covers(pauses.c.shop_id), shops.c.a_online == true())
         )
-
-    def count_actions(self, scope: ChunkScope, stamp: Stamp, action: Action) -> Select[int]:
-        return select(func.count()).where(self._queued(scope, stamp, action))
 
     # --- writes ----------------------------------------------------------------------------
 
     def release_claims(self, scope: ChunkScope) -> Delete:
-        """End budgetguard's claim on paused shops someone has set online by hand."""
+        """End budgetguard's claim on the shops it paused that are online now."""
         online = select(shops.c.a_id).where(scope.covers(shops.c.a_id), shops.c.a_online == true())
-        return delete(pauses).where(scope.covers(pauses.c.shop_id), pauses.c.shop_id.in_(online))
+        return _counted(
+            delete(pauses).where(scope.covers(pauses.c.shop_id), pauses.c.shop_id.in_(online))
+        )
 
     def rearm(self, scope: ChunkScope) -> Delete:
         """Re-arm every fired threshold that a valid budget row no longer crosses."""
@@ -180,10 +200,19 @@ class EvaluationSql:
             budgets.c.a_shop_id == alerts.c.shop_id,
             budgets.c.a_month == alerts.c.month,
             self.valid(),
-            ~self.crossed(alerts.c.threshold),
+            ~self._crossed_at(alerts.c.threshold),
         )
         return delete(alerts).where(
             alerts.c.month == scope.month, scope.covers(alerts.c.shop_id), no_longer_crossed
+        )
+
+    def _resumable(self, scope: ChunkScope) -> ColumnElement[bool]:
+        """A claimed, offline shop whose budget this month is valid and below the pause point."""
+        return and_(
+            self._in_month(scope),
+            shops.c.a_online == false(),
+            self.valid(),
+            ~self.crossed(self.policy.pause_at),
         )
 
     def queue_resumes(self, scope: ChunkScope, stamp: Stamp) -> Insert:
@@ -193,83 +222,101 @@ class EvaluationSql:
             .select_from(pauses)
             .join(shops, shops.c.a_id == pauses.c.shop_id)
             .join(budgets, budgets.c.a_shop_id == pauses.c.shop_id)
-            .where(
-                self._in_month(scope),
-                shops.c.a_online == false(),
-                self.valid(),
-                ~self.crossed(_int(self.policy.pause_at)),
-            )
+            .where(self._resumable(scope))
         )
         return _counted(notifications.insert().from_select(self._content_columns(), source))
+
+    def resume_shops(self, scope: ChunkScope) -> Update:
+        """Set online the shops `queue_resumes` announced."""
+        chosen = (
+            select(pauses.c.shop_id)
+            .join(budgets, budgets.c.a_shop_id == pauses.c.shop_id)
+            .where(scope.covers(pauses.c.shop_id), self._in_month(scope), self.valid())
+            .where(~self.crossed(self.policy.pause_at))
+        )
+        return _counted(
+            shops.update()
+            .where(shops.c.a_id.in_(chosen), shops.c.a_online == false())
+            .values(a_online=True)
+        )
+
+    def _firing(self, scope: ChunkScope) -> tuple[Subquery, ColumnElement[bool], Any]:
+        fired = self._fired(scope)
+        fires_any = or_(*(self._fires(fired, t) for t in self.policy.thresholds))
+        source = (
+            budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id)
+            .outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id)
+        )  # fmt: skip
+        return fired, and_(self._in_month(scope), self.valid(), fires_any), source
+
+    def _pauses_now(self, fired: Subquery) -> ColumnElement[bool]:
+        return and_(self._fires(fired, self.policy.pause_at), shops.c.a_online == true())
 
     def queue_threshold_notifications(self, scope: ChunkScope, stamp: Stamp) -> Insert:
         """Queue one notification per budget listing every threshold it fires now, ascending."""
-        pauses_now = and_(self._fires(self.policy.pause_at), shops.c.a_online == true())
-        action = case((pauses_now, literal(Action.PAUSED.value)), else_=null())
-        source = (
-            select(*self._content(stamp, Kind.THRESHOLD, self._fired_list(), action))
-            .select_from(self._month_budgets())  # type: ignore[arg-type]
-            .where(
-                self._in_month(scope),
-                self.valid(),
-                or_(*(self._fires(t) for t in self.policy.thresholds)),
-            )
-        )
-        return _counted(notifications.insert().from_select(self._content_columns(), source))
-
-    def record_alerts(self, scope: ChunkScope, stamp: Stamp) -> Insert:
-        """Mark fired every threshold listed by this evaluation's notifications in the chunk."""
-        listed = union_all(
-            *(
-                select(_int(t).label("threshold"), literal(f"%,{t},%").label("pattern"))
-                for t in self.policy.thresholds
-            )
-        ).subquery("listed")
-        padded = literal(",", String) + notifications.c.thresholds + literal(",", String)
-        source = (
-            select(
-                notifications.c.shop_id,
-                notifications.c.month,
-                listed.c.threshold,
-                literal(stamp.now, UtcDateTime),
-            )
-            .join(listed, padded.like(listed.c.pattern))
-            .where(self._queued(scope, stamp, kind=Kind.THRESHOLD))
-        )
-        columns = [alerts.c.shop_id, alerts.c.month, alerts.c.threshold, alerts.c.fired_at]
-        return alerts.insert().from_select(columns, source)
-
-    def set_online(self, scope: ChunkScope, stamp: Stamp, action: Action) -> Update:
-        """Set offline the shops this evaluation paused, or online those it resumed."""
-        online = action is Action.RESUMED
-        chosen = select(notifications.c.shop_id).where(self._queued(scope, stamp, action))
-        return (
-            shops.update()
-            .where(shops.c.a_id.in_(chosen), shops.c.a_online == (false() if online else true()))
-            .values(a_online=online)
-        )
+        fired, firing, source = self._firing(scope)
+        action = case((self._pauses_now(fired), literal(Action.PAUSED.value)), else_=null())
+        listed = self._listed(fired)
+        query = select(*self._content(stamp, Kind.THRESHOLD, listed, action))
+        query = query.select_from(source).where(firing)
+        return _counted(notifications.insert().from_select(self._content_columns(), query))
 
     def record_pauses(self, scope: ChunkScope, stamp: Stamp) -> Insert:
-        """Record budgetguard's claim on each shop this evaluation paused."""
-        source = select(
-            notifications.c.shop_id,
-            notifications.c.month,
-            literal(stamp.now, UtcDateTime),
-            notifications.c.id,
-        ).where(self._queued(scope, stamp, Action.PAUSED))
-        columns = [pauses.c.shop_id, pauses.c.month, pauses.c.paused_at, pauses.c.notification_id]
-        return pauses.insert().from_select(columns, source)
+        """Claim each online shop whose pause threshold fires now (before the alerts record it)."""
+        fired, firing, source = self._firing(scope)
+        query = (
+            select(
+                budgets.c.a_shop_id,
+                budgets.c.a_month,
+                literal(stamp.now, UtcDateTime),
+                literal(stamp.evaluation_id),
+            )
+            .select_from(source)
+            .where(firing, self._pauses_now(fired))
+        )
+        columns = [pauses.c.shop_id, pauses.c.month, pauses.c.paused_at, pauses.c.evaluation_id]
+        return _counted(pauses.insert().from_select(columns, query))
 
-    def drop_resumed_claims(self, scope: ChunkScope, stamp: Stamp) -> Delete:
-        chosen = select(notifications.c.shop_id).where(self._queued(scope, stamp, Action.RESUMED))
-        return delete(pauses).where(scope.covers(pauses.c.shop_id), pauses.c.shop_id.in_(chosen))
+    def record_alerts(self, scope: ChunkScope, stamp: Stamp) -> Insert:
+        """Mark fired every threshold a valid budget of the chunk crosses and had not fired."""
+        listed = union_all(
+            *(
+                select(_int(t).label("threshold"), _int(b).label("bit"))
+                for t, b in self.bits.items()
+            )
+        ).subquery("listed")
+        fired = self._fired(scope)
+        already = func.coalesce(fired.c.bits, _int(0)).op("&")(listed.c.bit)
+        source = budgets.join(listed, true()).outerjoin(
+            fired, fired.c.shop_id == budgets.c.a_shop_id
+        )
+        now = literal(stamp.now, UtcDateTime)
+        query = (
+            select(budgets.c.a_shop_id, budgets.c.a_month, listed.c.threshold, now)
+            .select_from(source)
+            .where(self._in_month(scope), self.valid(), already == _int(0))
+            .where(self._crossed_at(listed.c.threshold))
+        )
+        columns = [alerts.c.shop_id, alerts.c.month, alerts.c.threshold, alerts.c.fired_at]
+        return alerts.insert().from_select(columns, query)
+
+    def pause_shops(self, scope: ChunkScope, stamp: Stamp) -> Update:
+        """Set offline the shops `record_pauses` claimed."""
+        claimed = select(pauses.c.shop_id).where(
+            scope.covers(pauses.c.shop_id), pauses.c.evaluation_id == stamp.evaluation_id
+        )
+        return _counted(
+            shops.update()
+            .where(shops.c.a_id.in_(claimed), shops.c.a_online == true())
+            .values(a_online=False)
+        )
 
     # --- shared pieces ---------------------------------------------------------------------
 
-    def _fired_list(self) -> ColumnElement[str]:
+    def _listed(self, fired: Subquery) -> ColumnElement[str]:
         """The thresholds fired now as text, `50,100`: each as `,t`, joined, first comma cut."""
         parts: list[ColumnElement[str]] = [
-            case((self._fires(t), literal(f",{t}", String)), else_=literal("", String))
+            case((self._fires(fired, t), literal(f",{t}", String)), else_=literal("", String))
             for t in self.policy.thresholds
         ]
         joined = parts[0]
@@ -299,24 +346,10 @@ class EvaluationSql:
         ]
 
     @staticmethod
-    def _content_columns() -> list[ColumnElement[object]]:
+    def _content_columns() -> list[ColumnElement[Any]]:
         c = notifications.c
         return [
             c.evaluation_id, c.kind, c.shop_id, c.shop_name, c.month, c.budget, c.spent,
             c.thresholds, c.action, c.evaluated_on, c.created_at, c.status, c.attempts,
             c.next_attempt_at,
         ]  # fmt: skip
-
-    @staticmethod
-    def _queued(
-        scope: ChunkScope, stamp: Stamp, action: Action | None = None, *, kind: Kind | None = None
-    ) -> ColumnElement[bool]:
-        conditions = [
-            notifications.c.evaluation_id == stamp.evaluation_id,
-            scope.covers(notifications.c.shop_id),
-        ]
-        if action is not None:
-            conditions.append(notifications.c.action == action.value)
-        if kind is not None:
-            conditions.append(notifications.c.kind == kind.value)
-        return and_(*conditions)

@@ -18,7 +18,6 @@ from budgetguard.db.retry import in_transaction
 from budgetguard.db.tables import budgets, evaluations
 from budgetguard.domain.errors import ConcurrentChange
 from budgetguard.domain.money import unusable_reason
-from budgetguard.domain.notification import Action
 from budgetguard.domain.period import Month
 from budgetguard.domain.thresholds import ThresholdPolicy
 
@@ -80,6 +79,9 @@ def evaluate(
     today = at.astimezone(zone).date()
     sql = EvaluationSql(policy, engine.dialect.name)
     with engine.connect() as connection, evaluation_lock(connection, timeout=lock_timeout):
+        if connection.dialect.name != "sqlite":
+            # One view of the budgets for every statement of a chunk (see evaluation_sql).
+            connection.execution_options(isolation_level="REPEATABLE READ")
         report = _start(connection, month=month, at=at, clock=clock)
         try:
             done = 0
@@ -101,26 +103,23 @@ def _evaluate_chunk(
     connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
 ) -> ChunkResult:
     result = ChunkResult()
-    budget_changes = False
+    work = False
     for shop_id, budget, spent, usable in connection.execute(sql.findings(scope)):
         if usable:
-            budget_changes = True
+            work = True
             continue
         reason = unusable_reason(budget=budget, spent=spent) or "unusable amounts"
-        result.skipped.append(SkippedBudget(shop_id, Month.of(scope.month), reason))
-        log.warning(
-            "skipping the budget of shop %s for %s: %s", shop_id, Month.of(scope.month), reason
-        )
-    claims = connection.execute(sql.claims_to_settle(scope)).first() is not None
-    if not budget_changes and not claims:
+        month = Month.of(scope.month)
+        result.skipped.append(SkippedBudget(shop_id, month, reason))
+        log.warning("skipping the budget of shop %s for %s: %s", shop_id, month, reason)
+    if not work:
+        work = connection.execute(sql.claims_set_online(scope).limit(1)).first() is not None
+    if not work:
         return result  # nothing to change: the common, cheap case
     connection.execute(sql.release_claims(scope))
     connection.execute(sql.rearm(scope))
     result.resumed = _resume(connection, sql, scope, stamp)
-    fired = connection.execute(sql.queue_threshold_notifications(scope, stamp)).rowcount
-    if fired:
-        connection.execute(sql.record_alerts(scope, stamp))
-        result.paused = _pause(connection, sql, scope, stamp)
+    fired, result.paused = _fire(connection, sql, scope, stamp)
     result.notifications = fired + result.resumed
     return result
 
@@ -128,32 +127,30 @@ def _evaluate_chunk(
 def _resume(connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp) -> int:
     resumed = connection.execute(sql.queue_resumes(scope, stamp)).rowcount
     if resumed:
-        _set_online(connection, sql, scope, stamp, Action.RESUMED, expected=resumed)
-        connection.execute(sql.drop_resumed_claims(scope, stamp))
+        _expect(connection.execute(sql.resume_shops(scope)).rowcount, resumed, "resumed")
+        connection.execute(sql.release_claims(scope))  # the resumed shops are online now
     return resumed
 
 
-def _pause(connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp) -> int:
-    paused = int(connection.execute(sql.count_actions(scope, stamp, Action.PAUSED)).scalar_one())
+def _fire(
+    connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
+) -> tuple[int, int]:
+    # Order matters: notifications and claims read which thresholds fire before the alerts
+    # record them, and the claims say which shops to take offline.
+    fired = connection.execute(sql.queue_threshold_notifications(scope, stamp)).rowcount
+    if not fired:
+        return 0, 0
+    paused = connection.execute(sql.record_pauses(scope, stamp)).rowcount
+    connection.execute(sql.record_alerts(scope, stamp))
     if paused:
-        _set_online(connection, sql, scope, stamp, Action.PAUSED, expected=paused)
-        connection.execute(sql.record_pauses(scope, stamp))
-    return paused
+        _expect(connection.execute(sql.pause_shops(scope, stamp)).rowcount, paused, "paused")
+    return fired, paused
 
 
-def _set_online(
-    connection: Connection,
-    sql: EvaluationSql,
-    scope: ChunkScope,
-    stamp: Stamp,
-    action: Action,
-    *,
-    expected: int,
-) -> None:
-    changed = connection.execute(sql.set_online(scope, stamp, action)).rowcount
+def _expect(changed: int, expected: int, what: str) -> None:
     if changed != expected:
-        # Someone changed a shop's online flag since this transaction read it: decide again.
-        raise ConcurrentChange(f"{action.value}: {changed} shops changed, {expected} expected")
+        # A shop's online flag changed under this transaction: decide again.
+        raise ConcurrentChange(f"{what}: {changed} shops changed, {expected} expected")
 
 
 def _chunks(connection: Connection, month: Month, size: int) -> Iterator[ChunkScope]:

@@ -75,13 +75,14 @@ evaluations = Table(
     Column("skipped", Integer, nullable=False, server_default="0"),
 )
 
-# One row per (shop, month, threshold) that has fired and not re-armed since. The primary key makes
-# a second firing of the same arming impossible, whatever runs concurrently.
+# One row per (month, shop, threshold) that has fired and not re-armed since. The primary key makes
+# a second firing of the same arming impossible, whatever runs concurrently; month leads it so that
+# a chunk of one month's alerts is one contiguous range.
 alerts = Table(
     "bg_alerts",
     metadata,
-    Column("shop_id", Integer, primary_key=True, autoincrement=False),
     Column("month", Date, primary_key=True),
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
     Column("threshold", Integer, primary_key=True, autoincrement=False),
     Column("fired_at", UtcDateTime, nullable=False),
 )
@@ -93,7 +94,7 @@ pauses = Table(
     Column("shop_id", Integer, primary_key=True, autoincrement=False),
     Column("month", Date, nullable=False),
     Column("paused_at", UtcDateTime, nullable=False),
-    Column("notification_id", Id, nullable=False),
+    Column("evaluation_id", Id, nullable=False),
 )
 
 # The transactional outbox: written in the evaluation's transaction, delivered afterwards.
@@ -117,7 +118,6 @@ notifications = Table(
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("delivered_at", UtcDateTime, nullable=True),
-    Index("ix_bg_notifications_evaluation_id_shop_id", "evaluation_id", "shop_id"),
+    # Due work only: delivered and dead notifications have no next attempt (NULL).
     Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
-    Index("ix_bg_notifications_shop_id_month", "shop_id", "month"),
 )

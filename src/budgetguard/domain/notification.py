@@ -36,6 +36,8 @@ class Notification:
     action: Action | None
     evaluated_on: date
     created_at: datetime
+    attempts: int = 0
+    """Delivery attempts made, counting the one in progress."""
 
     @property
     def percent(self) -> Decimal:

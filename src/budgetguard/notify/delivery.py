@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from budgetguard.db.outbox import claim_due, mark_delivered, mark_failed
 from budgetguard.domain.backoff import retry_delay
+from budgetguard.domain.notification import Notification
 from budgetguard.notify.channel import Channel
 
 log = logging.getLogger(__name__)
@@ -40,27 +41,40 @@ def deliver_due(
     while True:
         now = clock()
         with engine.begin() as connection:
-            claimed = claim_due(connection, now=now, lease_until=now + lease, limit=batch_size)
-        if not claimed:
+            batch = claim_due(connection, now=now, lease_until=now + lease, limit=batch_size)
+        if not batch:
             return report
-        errors = channel.deliver([notification for notification, _ in claimed])
+        errors = channel.deliver(batch)
         finished = clock()
         with engine.begin() as connection:
-            ok = [n.id for n, _ in claimed if n.id not in errors]
-            mark_delivered(connection, ok, now=finished)
-            report.delivered += len(ok)
-            for notification, attempt in claimed:
-                if notification.id not in errors:
-                    continue
-                dead = attempt >= max_attempts
-                retry_at = None if dead else finished + retry_delay(attempt, rng=rng)
-                mark_failed(
-                    connection, notification.id, error=errors[notification.id], retry_at=retry_at
-                )
-                report.dead += dead
-                report.retrying += not dead
-                log.warning(
-                    "delivery of notification %s by %s failed (attempt %s%s): %s",
-                    notification.id, channel.name, attempt, ", giving up" if dead else "",
-                    errors[notification.id],
-                )  # fmt: skip
+            delivered = [n.id for n in batch if n.id not in errors]
+            mark_delivered(connection, delivered, now=finished)
+            report.delivered += len(delivered)
+            for notification in batch:
+                if notification.id in errors:
+                    _record_failure(connection, notification, errors[notification.id], report,
+                                    finished=finished, max_attempts=max_attempts, rng=rng,
+                                    channel=channel.name)  # fmt: skip
+
+
+def _record_failure(
+    connection: Connection,
+    notification: Notification,
+    error: str,
+    report: DeliveryReport,
+    *,
+    finished: datetime,
+    max_attempts: int,
+    rng: random.Random,
+    channel: str,
+) -> None:
+    attempt = notification.attempts
+    dead = attempt >= max_attempts
+    retry_at = None if dead else finished + retry_delay(attempt, rng=rng)
+    mark_failed(connection, notification.id, error=error, retry_at=retry_at)
+    report.dead += dead
+    report.retrying += not dead
+    log.warning(
+        "delivery of notification %s by %s failed (attempt %s%s): %s",
+        notification.id, channel, attempt, ", giving up" if dead else "", error,
+    )  # fmt: skip

@@ -94,11 +94,11 @@ def _evaluations() -> None:
 def _alerts_and_pauses() -> None:
     op.create_table(
         "bg_alerts",
-        sa.Column("shop_id", sa.Integer, nullable=False, autoincrement=False),
         sa.Column("month", sa.Date, nullable=False),
+        sa.Column("shop_id", sa.Integer, nullable=False, autoincrement=False),
         sa.Column("threshold", sa.Integer, nullable=False, autoincrement=False),
         sa.Column("fired_at", UtcDateTime, nullable=False),
-        sa.PrimaryKeyConstraint("shop_id", "month", "threshold", name="pk_bg_alerts"),
+        sa.PrimaryKeyConstraint("month", "shop_id", "threshold", name="pk_bg_alerts"),
         if_not_exists=True,
         **MYSQL,
     )
@@ -107,7 +107,7 @@ def _alerts_and_pauses() -> None:
         sa.Column("shop_id", sa.Integer, nullable=False, autoincrement=False),
         sa.Column("month", sa.Date, nullable=False),
         sa.Column("paused_at", UtcDateTime, nullable=False),
-        sa.Column("notification_id", Id, nullable=False),
+        sa.Column("evaluation_id", Id, nullable=False),
         sa.PrimaryKeyConstraint("shop_id", name="pk_bg_pauses"),
         if_not_exists=True,
         **MYSQL,
@@ -138,18 +138,12 @@ def _notifications() -> None:
         if_not_exists=True,
         **MYSQL,
     )
-    _index(
-        "ix_bg_notifications_evaluation_id_shop_id",
-        "bg_notifications",
-        ["evaluation_id", "shop_id"],
-    )
     # Due work only: delivered and dead notifications have no next attempt (NULL).
     _index(
         "ix_bg_notifications_next_attempt_at_id",
         "bg_notifications",
         ["next_attempt_at", "id"],
     )
-    _index("ix_bg_notifications_shop_id_month", "bg_notifications", ["shop_id", "month"])
 
 
 def _index(name: str, table: str, columns: list[str]) -> None:

@@ -18,7 +18,7 @@ def main(url: str, at: str) -> None:
     app = build_app(load_settings(database_url=url))
     instant = parse_instant(at, app.settings.zone)
     started = time.perf_counter()
-    with open("/dev/null", "w") as devnull:  # noqa: PTH123
+    with open("/dev/null", "w") as devnull:
         services.open_database(app)
         evaluation = services.evaluate_month(app=app, at=instant)
         evaluated = time.perf_counter()

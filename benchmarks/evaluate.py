@@ -27,10 +27,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scratch import DEFAULT_SERVERS, scratch_database  # noqa: E402
-
-from budgetguard.db import schema  # noqa: E402
-from budgetguard.db.engine import make_engine  # noqa: E402
+from budgetguard.db import schema
+from budgetguard.db.engine import make_engine
+from scratch import DEFAULT_SERVERS, scratch_database
 
 MONTH = "2020-06-01"
 AT = "2020-06-30"
@@ -51,11 +50,30 @@ def build(engine: Engine, n: int) -> None:
     online = "(n % 10 <> 0)"
     spent = "(((n % 1500) * 7919) % 1500) / 10.0"  # (n * 7919) mod 1500, without overflow
     with engine.begin() as c:
-        c.execute(text(f"INSERT INTO t_shops (a_id, a_name, a_online) SELECT n, 'Shop', {online} FROM ({digits_upto(n)}) s"))
+        c.execute(
+            text(
+                "INSERT INTO t_shops (a_id, a_name, a_online) "
+                f"SELECT n, 'Shop', {online} FROM ({digits_upto(n)}) s"
+            )
+        )
         c.execute(text(
             "INSERT INTO t_budgets (a_shop_id, a_month, a_budget_amount, a_amount_spent) "
             f"SELECT n, '{MONTH}', 100.00, {spent} FROM ({digits_upto(n)}) s"
         ))  # fmt: skip
+    analyse(engine)
+
+
+def analyse(engine: Engine) -> None:
+    """Refresh planner statistics (and PostgreSQL's visibility map), as a live database has them."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM ANALYZE"))
+    elif engine.dialect.name == "mysql":
+        with engine.connect() as c:
+            c.execute(text("ANALYZE TABLE t_shops, t_budgets"))
+    else:
+        with engine.begin() as c:
+            c.execute(text("ANALYZE"))
 
 
 def reset(engine: Engine) -> None:
@@ -70,12 +88,14 @@ def floor(engine: Engine) -> float:
     crossed = "b.a_amount_spent * 100 >= b.a_budget_amount * t.t"
     started = time.perf_counter()
     with engine.begin() as c:
-        c.execute(text(
-            "INSERT INTO bg_alerts (shop_id, month, threshold, fired_at) "
-            f"SELECT b.a_shop_id, b.a_month, t.t, '{NOW}' FROM t_budgets b "
-            "CROSS JOIN (SELECT 50 AS t UNION ALL SELECT 100) t "
-            f"WHERE b.a_month = '{MONTH}' AND {crossed}"
-        ))
+        c.execute(
+            text(
+                "INSERT INTO bg_alerts (shop_id, month, threshold, fired_at) "
+                f"SELECT b.a_shop_id, b.a_month, t.t, '{NOW}' FROM t_budgets b "
+                "CROSS JOIN (SELECT 50 AS t UNION ALL SELECT 100) t "
+                f"WHERE b.a_month = '{MONTH}' AND {crossed}"
+            )
+        )
         c.execute(text(
             "UPDATE t_shops SET a_online = (1 = 0) WHERE a_online = (1 = 1) AND a_id IN ("
             f"SELECT a_shop_id FROM t_budgets WHERE a_month = '{MONTH}' "
@@ -85,7 +105,7 @@ def floor(engine: Engine) -> float:
 
 
 def naive(engine: Engine) -> float:
-    """The per-shop baseline: one SELECT, then a transaction of writes for each shop that needs it."""
+    """The per-shop baseline: one SELECT, then one transaction of writes per shop that needs it."""
     started = time.perf_counter()
     with engine.connect() as c:
         rows = c.execute(text(
@@ -102,8 +122,9 @@ def naive(engine: Engine) -> float:
                 c.execute(
                     text(
                         "INSERT INTO bg_notifications (evaluation_id, kind, shop_id, shop_name, "
-                        "month, budget, spent, thresholds, action, evaluated_on, created_at, status,"
-                        " attempts, next_attempt_at) VALUES (0, 'threshold', :shop, :name, :month, "
+                        "month, budget, spent, thresholds, action, evaluated_on, created_at, "
+                        "status, attempts, next_attempt_at) "
+                        "VALUES (0, 'threshold', :shop, :name, :month, "
                         ":budget, :spent, :ts, :action, :month, :now, 'pending', 0, :now)"
                     ),
                     {"shop": shop, "name": name, "month": MONTH, "budget": budget, "spent": spent,
@@ -112,13 +133,22 @@ def naive(engine: Engine) -> float:
                 )  # fmt: skip
                 for t in crossed:
                     c.execute(
-                        text("INSERT INTO bg_alerts VALUES (:shop, :month, :t, :now)"),
+                        text(
+                            "INSERT INTO bg_alerts (shop_id, month, threshold, fired_at) "
+                            "VALUES (:shop, :month, :t, :now)"
+                        ),
                         {"shop": shop, "month": MONTH, "t": t, "now": NOW},
                     )
                 if pause:
-                    c.execute(text("UPDATE t_shops SET a_online = (1 = 0) WHERE a_id = :shop"), {"shop": shop})
                     c.execute(
-                        text("INSERT INTO bg_pauses VALUES (:shop, :month, :now, 0)"),
+                        text("UPDATE t_shops SET a_online = (1 = 0) WHERE a_id = :shop"),
+                        {"shop": shop},
+                    )
+                    c.execute(
+                        text(
+                            "INSERT INTO bg_pauses (shop_id, month, paused_at, evaluation_id) "
+                            "VALUES (:shop, :month, :now, 0)"
+                        ),
                         {"shop": shop, "month": MONTH, "now": NOW},
                     )
     return time.perf_counter() - started
@@ -168,7 +198,9 @@ def report(r: dict[str, object]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--backends", default="sqlite,mariadb,postgresql")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--naive-max", type=int, default=100_000)

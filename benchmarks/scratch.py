@@ -12,7 +12,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVERS = {
-    "mariadb": os.environ.get("BUDGETGUARD_BENCH_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306"),
+    "mariadb": os.environ.get(
+        "BUDGETGUARD_BENCH_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306"
+    ),
     "postgresql": os.environ.get(
         "BUDGETGUARD_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     ),
@@ -29,8 +31,10 @@ def scratch_database(backend: str, directory: Path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name}"))
     try:
-        yield make_url(DEFAULT_SERVERS[backend]).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            make_url(DEFAULT_SERVERS[backend])
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as connection:

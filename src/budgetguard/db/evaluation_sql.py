@@ -165,11 +165,12 @@ class EvaluationSql:
         fired, valid = self._fired(scope), self.valid()
         headroom = and_(fired.c.claimed == _int(1), ~self.crossed(self.policy.pause_at))
         changed = self._crossed_bits() != func.coalesce(fired.c.bits, _int(0))
+        # Amounts only for the unusable rows, which the warning names; the rest need no decoding.
         return (
             select(
                 budgets.c.a_shop_id,
-                budgets.c.a_budget_amount,
-                budgets.c.a_amount_spent,
+                case((valid, null()), else_=budgets.c.a_budget_amount),
+                case((valid, null()), else_=budgets.c.a_amount_spent),
                 case((valid, 1), else_=0).label("usable"),
             )
             .outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id)
@@ -227,16 +228,14 @@ class EvaluationSql:
         return _counted(notifications.insert().from_select(self._content_columns(), source))
 
     def resume_shops(self, scope: ChunkScope) -> Update:
-        """Set online the shops `queue_resumes` announced."""
-        chosen = (
-            select(pauses.c.shop_id)
-            .join(budgets, budgets.c.a_shop_id == pauses.c.shop_id)
-            .where(scope.covers(pauses.c.shop_id), self._in_month(scope), self.valid())
-            .where(~self.crossed(self.policy.pause_at))
-        )
+        """Set online the shops `queue_resumes` announced (an UPDATE joined to claims, budgets)."""
         return _counted(
             shops.update()
-            .where(shops.c.a_id.in_(chosen), shops.c.a_online == false())
+            .where(
+                shops.c.a_id == pauses.c.shop_id,
+                budgets.c.a_shop_id == pauses.c.shop_id,
+                self._resumable(scope),
+            )
             .values(a_online=True)
         )
 
@@ -279,35 +278,33 @@ class EvaluationSql:
 
     def record_alerts(self, scope: ChunkScope, stamp: Stamp) -> Insert:
         """Mark fired every threshold a valid budget of the chunk crosses and had not fired."""
-        listed = union_all(
-            *(
-                select(_int(t).label("threshold"), _int(b).label("bit"))
-                for t, b in self.bits.items()
-            )
-        ).subquery("listed")
-        fired = self._fired(scope)
-        already = func.coalesce(fired.c.bits, _int(0)).op("&")(listed.c.bit)
-        source = budgets.join(listed, true()).outerjoin(
-            fired, fired.c.shop_id == budgets.c.a_shop_id
-        )
         now = literal(stamp.now, UtcDateTime)
-        query = (
-            select(budgets.c.a_shop_id, budgets.c.a_month, listed.c.threshold, now)
-            .select_from(source)
-            .where(self._in_month(scope), self.valid(), already == _int(0))
-            .where(self._crossed_at(listed.c.threshold))
-        )
+        per_threshold = [
+            select(budgets.c.a_shop_id, budgets.c.a_month, _int(t), now).where(
+                self._in_month(scope),
+                self.valid(),
+                self.crossed(t),
+                ~exists().where(
+                    alerts.c.month == budgets.c.a_month,
+                    alerts.c.shop_id == budgets.c.a_shop_id,
+                    alerts.c.threshold == _int(t),
+                ),
+            )
+            for t in self.policy.thresholds
+        ]
         columns = [alerts.c.shop_id, alerts.c.month, alerts.c.threshold, alerts.c.fired_at]
-        return alerts.insert().from_select(columns, query)
+        return alerts.insert().from_select(columns, union_all(*per_threshold))
 
     def pause_shops(self, scope: ChunkScope, stamp: Stamp) -> Update:
-        """Set offline the shops `record_pauses` claimed."""
-        claimed = select(pauses.c.shop_id).where(
-            scope.covers(pauses.c.shop_id), pauses.c.evaluation_id == stamp.evaluation_id
-        )
+        """Set offline the shops `record_pauses` claimed (an UPDATE joined to the claims)."""
         return _counted(
             shops.update()
-            .where(shops.c.a_id.in_(claimed), shops.c.a_online == true())
+            .where(
+                shops.c.a_id == pauses.c.shop_id,
+                scope.covers(pauses.c.shop_id),
+                pauses.c.evaluation_id == stamp.evaluation_id,
+                shops.c.a_online == true(),
+            )
             .values(a_online=False)
         )
 

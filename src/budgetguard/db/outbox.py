@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, any_, literal, select, update
@@ -35,6 +36,7 @@ class Status(StrEnum):
     DEAD = "dead"
 
 
+@lru_cache(maxsize=256)
 def decode_thresholds(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",")) if text else ()
 
@@ -54,7 +56,7 @@ def claim_due(
         .with_for_update(skip_locked=True)
     )
     # An attempt counts when it is claimed, so one that kills its deliverer still counts.
-    claimed = [to_notification(row, attempted=1) for row in connection.execute(query)]
+    claimed = [to_notification(row, attempted=1) for row in connection.execute(query).all()]
     if claimed:
         connection.execute(
             update(notifications)
@@ -111,7 +113,7 @@ def to_notification(row: Any, *, attempted: int = 0) -> Notification:
         kind=_KINDS[row.kind],
         shop_id=row.shop_id,
         shop_name=row.shop_name,
-        month=Month.of(row.month),
+        month=Month.of_cached(row.month.year, row.month.month),
         budget=row.budget,
         spent=row.spent,
         thresholds=decode_thresholds(row.thresholds),

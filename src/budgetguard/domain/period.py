@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})$")
@@ -34,6 +35,12 @@ class Month:
         """Return the month that contains `day`."""
         return cls(day.year, day.month)
 
+    @staticmethod
+    @lru_cache(maxsize=1024)
+    def of_cached(year: int, month: int) -> Month:
+        """Return the month, shared: outbox rows repeat the same few months."""
+        return Month(year, month)
+
     @classmethod
     def parse(cls, text: str) -> Month:
         """Parse `YYYY-MM`."""
@@ -49,13 +56,18 @@ class Month:
     @property
     def label(self) -> str:
         """Return the month as people write it, e.g. `July 2020`."""
-        return self.first_day.strftime("%B %Y")
+        return _label(self.year, self.month)
 
     def next(self) -> Month:
         return Month(self.year + self.month // 12, self.month % 12 + 1)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+@lru_cache(maxsize=1024)
+def _label(year: int, month: int) -> str:
+    return date(year, month, 1).strftime("%B %Y")
 
 
 def parse_instant(text: str, zone: ZoneInfo) -> datetime:

@@ -46,19 +46,22 @@ def digits_upto(n: int) -> str:
 
 
 def build(engine: Engine, n: int) -> None:
-    """Create N shops and their June budgets, set-based; spend runs pseudo-randomly 0-150 %."""
+    """Create N shops and their June budgets, set-based; spend runs pseudo-randomly 0-150 %.
+
+    Rows are written in shop order, as a monthly job that opens every shop's budget would.
+    """
     online = "(n % 10 <> 0)"
     spent = "(((n % 1500) * 7919) % 1500) / 10.0"  # (n * 7919) mod 1500, without overflow
     with engine.begin() as c:
         c.execute(
             text(
                 "INSERT INTO t_shops (a_id, a_name, a_online) "
-                f"SELECT n, 'Shop', {online} FROM ({digits_upto(n)}) s"
+                f"SELECT n, 'Shop', {online} FROM ({digits_upto(n)}) s ORDER BY n"
             )
         )
         c.execute(text(
             "INSERT INTO t_budgets (a_shop_id, a_month, a_budget_amount, a_amount_spent) "
-            f"SELECT n, '{MONTH}', 100.00, {spent} FROM ({digits_upto(n)}) s"
+            f"SELECT n, '{MONTH}', 100.00, {spent} FROM ({digits_upto(n)}) s ORDER BY n"
         ))  # fmt: skip
     analyse(engine)
 

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     thresholds: Annotated[tuple[int, ...], NoDecode] = (50, 100)
     pause_at: int = 100
-    chunk_size: int = Field(default=5000, ge=1, le=100_000)
+    chunk_size: int = Field(default=20_000, ge=1, le=1_000_000)
     lock_timeout: float = Field(default=600.0, gt=0)
     delivery_batch_size: int = Field(default=500, ge=1, le=10_000)
     delivery_max_attempts: int = Field(default=30, ge=1, le=1000)

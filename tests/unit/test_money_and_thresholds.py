@@ -56,7 +56,8 @@ def test_a_policy_lists_crossed_thresholds_in_order() -> None:
 @pytest.mark.parametrize(
     ("thresholds", "pause_at", "problem"),
     [
-        ([], 100, "at least one"),
+        ([], 100, "between 1 and 20 thresholds"),
+        (list(range(1, 22)), 1, "between 1 and 20 thresholds"),
         ([50, 50, 100], 100, "repeat"),
         ([0, 100], 100, "whole percentages"),
         ([50, 100], 90, "pause threshold 90 is not one of"),

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from budgetguard.db.evaluation_sql import ChunkScope, EvaluationSql, Stamp
 from budgetguard.db.locks import evaluation_lock
 from budgetguard.db.retry import in_transaction
+from budgetguard.db.statistics import StatisticsKeeper
 from budgetguard.db.tables import budgets, evaluations
 from budgetguard.domain.errors import ConcurrentChange
 from budgetguard.domain.money import unusable_reason
@@ -83,12 +84,15 @@ def evaluate(
             # One view of the budgets for every statement of a chunk (see evaluation_sql).
             connection.execution_options(isolation_level="REPEATABLE READ")
         report = _start(connection, month=month, at=at, clock=clock)
+        statistics = StatisticsKeeper()
         try:
             done = 0
             for scope in _chunks(connection, month, chunk_size):
                 stamp = Stamp(report.evaluation_id, clock(), today)
                 work = partial(_evaluate_chunk, connection, sql, scope, stamp)
-                report.add(in_transaction(connection, work, what=f"evaluation of {month}"))
+                chunk = in_transaction(connection, work, what=f"evaluation of {month}")
+                report.add(chunk)
+                statistics.wrote(connection, chunk.notifications)
                 done = min(done + chunk_size, report.budgets)
                 if on_progress is not None:
                     on_progress(done, report.budgets)

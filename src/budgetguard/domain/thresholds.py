@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 MAX_THRESHOLD = 1000
+# The evaluator keeps a set of thresholds as the bits of one integer.
+MAX_THRESHOLDS = 20
 
 
 def is_crossed(*, spent: Decimal, budget: Decimal, threshold: int) -> bool:
@@ -21,8 +23,8 @@ class ThresholdPolicy:
     pause_at: int
 
     def __post_init__(self) -> None:
-        if not self.thresholds:
-            raise ValueError("at least one threshold is needed")
+        if not 1 <= len(self.thresholds) <= MAX_THRESHOLDS:
+            raise ValueError(f"between 1 and {MAX_THRESHOLDS} thresholds are needed")
         if list(self.thresholds) != sorted(set(self.thresholds)):
             raise ValueError("thresholds must be distinct and in ascending order")
         if not all(1 <= t <= MAX_THRESHOLD for t in self.thresholds):

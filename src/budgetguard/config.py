@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     thresholds: Annotated[tuple[int, ...], NoDecode] = (50, 100)
     pause_at: int = 100
     chunk_size: int = Field(default=20_000, ge=1, le=1_000_000)
+    evaluation_workers: int = Field(default=2, ge=1, le=16)
     lock_timeout: float = Field(default=600.0, gt=0)
     delivery_batch_size: int = Field(default=500, ge=1, le=10_000)
     delivery_max_attempts: int = Field(default=30, ge=1, le=1000)

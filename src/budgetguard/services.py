@@ -63,6 +63,7 @@ def evaluate_month(
         clock=app.clock,
         chunk_size=settings.chunk_size,
         lock_timeout=settings.lock_timeout,
+        workers=settings.evaluation_workers,
         on_progress=on_progress,
     )
 

@@ -277,21 +277,21 @@ class EvaluationSql:
         return _counted(pauses.insert().from_select(columns, query))
 
     def record_alerts(self, scope: ChunkScope, stamp: Stamp) -> Insert:
-        """Mark fired every threshold a valid budget of the chunk crosses and had not fired."""
+        """Mark fired every threshold a valid budget of the chunk crosses and had not fired.
+
+        Joined to the chunk's aggregated alert state rather than probing bg_alerts row by row:
+        the plan then stays good even when the planner's statistics still think the table is
+        empty (the first evaluation after an upgrade fills it by the million).
+        """
         now = literal(stamp.now, UtcDateTime)
-        per_threshold = [
-            select(budgets.c.a_shop_id, budgets.c.a_month, _int(t), now).where(
-                self._in_month(scope),
-                self.valid(),
-                self.crossed(t),
-                ~exists().where(
-                    alerts.c.month == budgets.c.a_month,
-                    alerts.c.shop_id == budgets.c.a_shop_id,
-                    alerts.c.threshold == _int(t),
-                ),
+        per_threshold = []
+        for threshold in self.policy.thresholds:
+            fired = self._fired(scope)
+            per_threshold.append(
+                select(budgets.c.a_shop_id, budgets.c.a_month, _int(threshold), now)
+                .select_from(budgets.outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id))
+                .where(self._in_month(scope), self.valid(), self._fires(fired, threshold))
             )
-            for t in self.policy.thresholds
-        ]
         columns = [alerts.c.shop_id, alerts.c.month, alerts.c.threshold, alerts.c.fired_at]
         return alerts.insert().from_select(columns, union_all(*per_threshold))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from budgetguard.domain.money import percent_of
 from budgetguard.domain.period import Month
@@ -21,9 +21,11 @@ class Action(StrEnum):
     RESUMED = "resumed"
 
 
-@dataclass(frozen=True, slots=True)
-class Notification:
-    """One queued message to a shop: thresholds fired in one evaluation, or its return online."""
+class Notification(NamedTuple):
+    """One queued message to a shop: thresholds fired in one evaluation, or its return online.
+
+    A named tuple rather than a frozen dataclass: delivery builds hundreds of thousands of them.
+    """
 
     id: int
     kind: Kind

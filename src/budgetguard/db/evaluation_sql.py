@@ -49,11 +49,15 @@ PENDING = "pending"
 
 @dataclass(frozen=True, slots=True)
 class ChunkScope:
-    """Shops with `after < id <= upto` (None: unbounded) and their budget for `month`."""
+    """Shops with `after < id <= upto` (None: unbounded) and their budget for `month`.
+
+    `only`, when given, narrows the range to those shop ids: the budgets a request touched.
+    """
 
     month: date
     after: int | None
     upto: int | None
+    only: tuple[int, ...] = ()
 
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         bounds: list[ColumnElement[bool]] = [true()]
@@ -61,6 +65,8 @@ class ChunkScope:
             bounds.append(column > self.after)
         if self.upto is not None:
             bounds.append(column <= self.upto)
+        if self.only:
+            bounds.append(column.in_(self.only))
         return and_(*bounds)
 
 

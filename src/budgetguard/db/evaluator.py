@@ -103,6 +103,13 @@ def evaluate(
     return report
 
 
+def evaluate_scope(
+    connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
+) -> ChunkResult:
+    """Evaluate the budgets of `scope` in the caller's transaction (the request-driven unit)."""
+    return _evaluate_chunk(connection, sql, scope, stamp)
+
+
 def _evaluate_chunk(
     connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
 ) -> ChunkResult:

@@ -59,6 +59,24 @@ def iter_status(
 def _page(
     engine: Engine, *, month: Month, after: int | None, shop_ids: Sequence[int], limit: int
 ) -> list[ShopStatus]:
+    with engine.connect() as connection:
+        return status_rows(connection, month=month, after=after, shop_ids=shop_ids, limit=limit)
+
+
+def status_rows(
+    connection: Connection,
+    *,
+    month: Month,
+    after: int | None = None,
+    shop_ids: Sequence[int] = (),
+    limit: int = PAGE_SIZE,
+    online: bool | None = None,
+    paused: bool | None = None,
+) -> list[ShopStatus]:
+    """Return up to `limit` shops after `after` (in id order) with their standing for `month`.
+
+    `shop_ids` narrows to those shops; `online` and `paused` (by budgetguard) filter.
+    """
     query = (
         select(
             shops.c.a_id,
@@ -81,9 +99,12 @@ def _page(
         query = query.where(shops.c.a_id > after)
     if shop_ids:
         query = query.where(shops.c.a_id.in_(shop_ids))
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-        fired = _fired(connection, month, [row.a_id for row in rows])
+    if online is not None:
+        query = query.where(shops.c.a_online == online)
+    if paused is not None:
+        query = query.where(pauses.c.shop_id.is_not(None) if paused else pauses.c.shop_id.is_(None))
+    rows = connection.execute(query).all()
+    fired = _fired(connection, month, [row.a_id for row in rows])
     return [
         ShopStatus(
             shop_id=row.a_id,

@@ -42,6 +42,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from budgetguard.db.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.db.types import UtcDateTime
 from budgetguard.domain.notification import Action, Kind
+from budgetguard.domain.period import Month
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 PENDING = "pending"
@@ -58,6 +59,10 @@ class ChunkScope:
     after: int | None
     upto: int | None
     only: tuple[int, ...] = ()
+
+    def evaluated_month(self) -> Month:
+        """The month whose budgets the scope holds (for messages)."""
+        return Month.of(self.month)
 
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         bounds: list[ColumnElement[bool]] = [true()]

@@ -9,17 +9,21 @@ order so that two requests never wait for each other in a circle; its transactio
 once it holds them and sees everything the previous holder committed. The locks are released
 after the transaction, or by the server if the session dies.
 
-MySQL/MariaDB need none (a locking read waits and then reads the newest row) and neither does
-SQLite (one writer at a time).
+On SQLite, where a database has one writer at a time, the requests of a process queue on one
+lock per engine instead: SQLite's own busy handler would let them wait in sleeps of up to
+100 ms, polling. MySQL/MariaDB need nothing (a locking read waits, then reads the newest row).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import exc, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 STRIPES = 256
 # The first key of PostgreSQL's two-key advisory locks: budgetguard's shop locks ("bgsh").
@@ -37,14 +41,22 @@ _UNLOCK = text(
 
 @contextmanager
 def shop_locks(connection: Connection, shop_ids: Iterable[int]) -> Iterator[None]:
-    """Hold the write locks of `shop_ids` for the block (PostgreSQL; elsewhere nothing)."""
+    """Hold the write locks of `shop_ids` for the block (PostgreSQL; SQLite: the one lock).
+
+    The block's transactions run in REPEATABLE READ. The locks are taken and released outside
+    any transaction (autocommit), which saves a COMMIT round trip each.
+    """
+    if connection.dialect.name == "sqlite":
+        with _writer_lock(connection.engine):
+            yield
+        return
     if connection.dialect.name != "postgresql":
         yield
         return
     stripes = sorted({shop_id % STRIPES for shop_id in shop_ids})
     params = {"namespace": NAMESPACE, "stripes": stripes}
-    connection.execute(_LOCK, params)
-    connection.commit()
+    _outside_transaction(connection, _LOCK, params)
+    connection.execution_options(isolation_level="REPEATABLE READ")
     try:
         yield
     finally:
@@ -52,11 +64,25 @@ def shop_locks(connection: Connection, shop_ids: Iterable[int]) -> Iterator[None
             _release(connection, params)
 
 
-def _release(connection: Connection, params: dict[str, object]) -> None:
+_writer_locks: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(engine, threading.Lock())
+
+
+def _outside_transaction(connection: Connection, statement: Any, params: dict[str, Any]) -> None:
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    connection.execute(statement, params)
+    connection.commit()  # ends SQLAlchemy's bookkeeping; the database has nothing to commit
+
+
+def _release(connection: Connection, params: dict[str, Any]) -> None:
     try:
         connection.rollback()
-        connection.execute(_UNLOCK, params)
-        connection.commit()
+        _outside_transaction(connection, _UNLOCK, params)
     except exc.DBAPIError:
         # Never hand a session that may still hold the locks back to the pool.
         connection.invalidate()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.parts import in_parts
@@ -30,20 +30,39 @@ class LockedBudget:
     spent: Decimal | None
 
 
+# Built once: a request runs these with its own parameters (`ids` expands to a list).
+_LOCK = (
+    select(budgets.c.a_shop_id, budgets.c.a_budget_amount, budgets.c.a_amount_spent)
+    .join(shops, shops.c.a_id == budgets.c.a_shop_id)
+    .where(
+        budgets.c.a_month == bindparam("month"),
+        budgets.c.a_shop_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(budgets.c.a_shop_id)
+    .with_for_update()
+)
+_SHOPS = select(shops.c.a_id).where(shops.c.a_id.in_(bindparam("ids", expanding=True)))
+_EVENTS = select(
+    spend_events.c.event_id,
+    spend_events.c.shop_id,
+    spend_events.c.amount,
+    spend_events.c.occurred_at,
+).where(spend_events.c.event_id.in_(bindparam("ids", expanding=True)))
+_SET_SPENT = (
+    update(budgets)
+    .where(budgets.c.a_shop_id == bindparam("shop_id"), budgets.c.a_month == bindparam("month"))
+    .values(a_amount_spent=bindparam("spent", type_=budgets.c.a_amount_spent.type))
+)
+
+
 def lock_budgets(
     connection: Connection, month: date, shop_ids: Iterable[int]
 ) -> dict[int, LockedBudget]:
     """Lock the shops and their budget rows of `month`, in shop order; return what exists."""
     found: dict[int, LockedBudget] = {}
     for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
-        query = (
-            select(budgets.c.a_shop_id, budgets.c.a_budget_amount, budgets.c.a_amount_spent)
-            .join(shops, shops.c.a_id == budgets.c.a_shop_id)
-            .where(budgets.c.a_month == month, budgets.c.a_shop_id.in_(part))
-            .order_by(budgets.c.a_shop_id)
-            .with_for_update()
-        )
-        for shop_id, budget, spent in connection.execute(query):
+        rows = connection.execute(_LOCK, {"month": month, "ids": list(part)})
+        for shop_id, budget, spent in rows:
             found[shop_id] = LockedBudget(shop_id, budget, spent)
     return found
 
@@ -52,18 +71,16 @@ def existing_shops(connection: Connection, shop_ids: Iterable[int]) -> set[int]:
     """Return which of `shop_ids` exist."""
     found: set[int] = set()
     for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
-        query = select(shops.c.a_id).where(shops.c.a_id.in_(part))
-        found.update(connection.execute(query).scalars())
+        found.update(connection.execute(_SHOPS, {"ids": list(part)}).scalars())
     return found
 
 
 def find_events(connection: Connection, event_ids: Iterable[str]) -> dict[str, SpendEvent]:
     """Return the stored events among `event_ids`, by id."""
-    c = spend_events.c
     found: dict[str, SpendEvent] = {}
     for part in in_parts(event_ids, KEYS_PER_STATEMENT):
-        query = select(c.event_id, c.shop_id, c.amount, c.occurred_at).where(c.event_id.in_(part))
-        for event_id, shop_id, amount, occurred_at in connection.execute(query):
+        rows = connection.execute(_EVENTS, {"ids": list(part)})
+        for event_id, shop_id, amount, occurred_at in rows:
             found[event_id] = SpendEvent(event_id, shop_id, amount, occurred_at)
     return found
 
@@ -96,17 +113,15 @@ def record_events(
 def write_spent(connection: Connection, month: date, spent: Mapping[int, Decimal]) -> None:
     """Set the spend of each locked budget of `month` to its new total."""
     for part in _parts(spent):
-        new_value: Decimal | ColumnElement[Decimal]
         if len(part) == 1:
             ((shop_id, value),) = part.items()
-            new_value = value
-            keys = budgets.c.a_shop_id == shop_id
-        else:
-            # One statement for many budgets: a CASE over the shop id.
-            new_value = case(part, value=budgets.c.a_shop_id)
-            keys = budgets.c.a_shop_id.in_(list(part))
+            connection.execute(_SET_SPENT, {"shop_id": shop_id, "month": month, "spent": value})
+            continue
+        # One statement for many budgets: a CASE over the shop id.
         connection.execute(
-            update(budgets).where(budgets.c.a_month == month, keys).values(a_amount_spent=new_value)
+            update(budgets)
+            .where(budgets.c.a_month == month, budgets.c.a_shop_id.in_(list(part)))
+            .values(a_amount_spent=case(part, value=budgets.c.a_shop_id))
         )
 
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,7 @@ def api_in_thread(app: App) -> Iterator[tuple[str, Runtime, Bell]]:
     thread.start()
     host, port = sock.getsockname()
     url = f"http://{host}:{port}"
-    wait_until_up(url, lambda: thread.is_alive())
+    wait_until_up(url, thread.is_alive)
     try:
         yield url, runtime, bell
     finally:
@@ -65,10 +65,10 @@ def api_in_thread(app: App) -> Iterator[tuple[str, Runtime, Bell]]:
         sock.close()
 
 
-def wait_until_up(url: str, alive: object, timeout: float = 60) -> None:
+def wait_until_up(url: str, alive: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(alive) and not alive():
+        if not alive():
             raise AssertionError(f"the server at {url} died while starting")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:

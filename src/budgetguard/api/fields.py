@@ -87,7 +87,10 @@ def _rfc3339(value: object) -> object:
 
 
 def _in_range(value: datetime) -> datetime:
-    if not EARLIEST_YEAR <= value.astimezone(UTC).year <= LATEST_YEAR:
+    # The wall-clock year first: converting 0001-01-01T00:00+01:00 to UTC overflows.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR or not (
+        EARLIEST_YEAR <= value.astimezone(UTC).year <= LATEST_YEAR
+    ):
         raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
     return value
 

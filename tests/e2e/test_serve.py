@@ -176,10 +176,12 @@ def test_two_replicas_deliver_each_notification_once(
     replicas: list[ServeProcess], shops: Platform
 ) -> None:
     clients = [httpx.Client(base_url=r.url, headers=AUTH, timeout=60) for r in replicas]
-    # Shops 1-20: spend events through both replicas, two notifications each (50 %, 100 %).
+    # Shops 1-20: spend events, odd shops through one replica, even shops through the other;
+    # two notifications each (50 %, 100 %).
     for shop_id in range(1, 21):
         for n in range(4):
-            clients[n % 2].post("/v1/spend", json=_event(f"s{shop_id}-{n}", shop_id, "3.00"))
+            body = _event(f"s{shop_id}-{n}", shop_id, "3.00")
+            clients[shop_id % 2].post("/v1/spend", json=body)
     # Shops 21-40: the platform writes spend itself; a sweep notifies each once (50 %, 100 %).
     for shop_id in range(21, 41):
         shops.set_spent(shop_id, MONTH, "12.00")

@@ -112,6 +112,21 @@ EventId = Annotated[
         examples=["order-8812-line-1"],
     ),
 ]
+def _printable(value: str) -> str:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode text") from None
+    return value
+
+
+ShopName = Annotated[
+    str,
+    Field(min_length=1, max_length=255, examples=["As Seen On Sale"]),
+    AfterValidator(_printable),
+]
 ShopId = Annotated[int, Field(strict=True, ge=1, le=LARGEST_ID, examples=[3])]
 
 

@@ -14,6 +14,7 @@ from budgetguard.api.fields import (
     MoneyOut,
     PercentOut,
     ShopId,
+    ShopName,
     SpendAmount,
 )
 from budgetguard.db.status import ShopStatus
@@ -53,7 +54,7 @@ class SpendBatchIn(Body):
 
 
 class ShopIn(Body):
-    name: str = Field(min_length=1, max_length=255, examples=["As Seen On Sale"])
+    name: ShopName
     online: StrictBool
 
 

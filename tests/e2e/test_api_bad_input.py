@@ -144,7 +144,7 @@ def test_a_name_of_broken_unicode_is_422(shop: Api) -> None:
     )
 
     assert answer.status_code == 422
-    assert answer.json()["errors"] == [{"field": "name", "reason": "is not valid Unicode text"}]
+    assert [p["field"] for p in answer.json()["errors"]] == ["name"]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import FrameType
 
+import anyio.to_thread
 import uvicorn
 from fastapi import FastAPI
 
@@ -34,6 +35,9 @@ from budgetguard.workers import Workers
 log = logging.getLogger(__name__)
 
 GRACEFUL_SECONDS = 30
+# Requests run their database work in this many threads (FastAPI's default is 40): more would
+# only queue on the GIL and on the database's locks, and stretch every transaction.
+REQUEST_THREADS = 8
 
 
 def delivery_channel(settings: Settings) -> Channel:
@@ -54,6 +58,7 @@ def build_service(app: App) -> tuple[FastAPI, Workers]:
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         workers.start()
         try:
             yield

@@ -112,6 +112,8 @@ EventId = Annotated[
         examples=["order-8812-line-1"],
     ),
 ]
+
+
 def _printable(value: str) -> str:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         raise ValueError("must not contain control characters")

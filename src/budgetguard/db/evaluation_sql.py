@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnClause
 
+from budgetguard.db.keys import one_of_values
 from budgetguard.db.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.db.types import UtcDateTime
 from budgetguard.domain.notification import Action, Kind
@@ -59,6 +60,8 @@ class ChunkScope:
     after: int | None
     upto: int | None
     only: tuple[int, ...] = ()
+    dialect: str = ""
+    """The database `only` is written for (PostgreSQL takes it as one array)."""
 
     def evaluated_month(self) -> Month:
         """The month whose budgets the scope holds (for messages)."""
@@ -71,7 +74,7 @@ class ChunkScope:
         if self.upto is not None:
             bounds.append(column <= self.upto)
         if self.only:
-            bounds.append(column.in_(self.only))
+            bounds.append(one_of_values(column, self.only, self.dialect))
         return and_(*bounds)
 
 

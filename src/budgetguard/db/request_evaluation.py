@@ -109,7 +109,7 @@ def evaluate_budgets(
     total = ChunkResult()
     stamp: Stamp | None = None
     for part in in_parts(ordered, SHOPS_PER_SCOPE):
-        with _scope_of(month, part) as scope:
+        with _scope_of(month, part, connection.dialect.name) as scope:
             if not scope_needs_work(connection, sql, scope, total.skipped):
                 continue
             if stamp is None:
@@ -125,9 +125,9 @@ def evaluate_budgets(
 
 
 @contextmanager
-def _scope_of(month: Month, part: tuple[int, ...]) -> Iterator[ChunkScope]:
+def _scope_of(month: Month, part: tuple[int, ...], dialect: str) -> Iterator[ChunkScope]:
     if len(part) > 1:
-        yield ChunkScope(month.first_day, part[0] - 1, part[-1], only=part)
+        yield ChunkScope(month.first_day, part[0] - 1, part[-1], only=part, dialect=dialect)
         return
     token = _bounds.set((month.first_day, part[0] - 1, part[0]))
     try:

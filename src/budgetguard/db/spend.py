@@ -5,14 +5,16 @@ Every function runs inside the caller's transaction; none commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.keys import one_of
 from budgetguard.db.parts import in_parts
 from budgetguard.db.tables import budgets, shops, spend_events
 from budgetguard.domain.spend import SpendEvent
@@ -30,29 +32,35 @@ class LockedBudget:
     spent: Decimal | None
 
 
-# Built once: a request runs these with its own parameters (`ids` expands to a list).
-_LOCK = (
-    select(budgets.c.a_shop_id, budgets.c.a_budget_amount, budgets.c.a_amount_spent)
-    .join(shops, shops.c.a_id == budgets.c.a_shop_id)
-    .where(
-        budgets.c.a_month == bindparam("month"),
-        budgets.c.a_shop_id.in_(bindparam("ids", expanding=True)),
-    )
-    .order_by(budgets.c.a_shop_id)
-    .with_for_update()
-)
-_SHOPS = select(shops.c.a_id).where(shops.c.a_id.in_(bindparam("ids", expanding=True)))
-_EVENTS = select(
-    spend_events.c.event_id,
-    spend_events.c.shop_id,
-    spend_events.c.amount,
-    spend_events.c.occurred_at,
-).where(spend_events.c.event_id.in_(bindparam("ids", expanding=True)))
 _SET_SPENT = (
     update(budgets)
     .where(budgets.c.a_shop_id == bindparam("shop_id"), budgets.c.a_month == bindparam("month"))
     .values(a_amount_spent=bindparam("spent", type_=budgets.c.a_amount_spent.type))
 )
+
+
+@cache
+def _statements(dialect: str) -> dict[str, Executable]:
+    """Built once per database: a request runs these with its own parameters (`ids`: a list)."""
+    return {
+        "lock": (
+            select(budgets.c.a_shop_id, budgets.c.a_budget_amount, budgets.c.a_amount_spent)
+            .join(shops, shops.c.a_id == budgets.c.a_shop_id)
+            .where(
+                budgets.c.a_month == bindparam("month"),
+                one_of(budgets.c.a_shop_id, "ids", dialect),
+            )
+            .order_by(budgets.c.a_shop_id)
+            .with_for_update()
+        ),
+        "shops": select(shops.c.a_id).where(one_of(shops.c.a_id, "ids", dialect)),
+        "events": select(
+            spend_events.c.event_id,
+            spend_events.c.shop_id,
+            spend_events.c.amount,
+            spend_events.c.occurred_at,
+        ).where(one_of(spend_events.c.event_id, "ids", dialect)),
+    }
 
 
 def lock_budgets(
@@ -61,7 +69,8 @@ def lock_budgets(
     """Lock the shops and their budget rows of `month`, in shop order; return what exists."""
     found: dict[int, LockedBudget] = {}
     for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
-        rows = connection.execute(_LOCK, {"month": month, "ids": list(part)})
+        lock = _statements(connection.dialect.name)["lock"]
+        rows = connection.execute(lock, {"month": month, "ids": list(part)})
         for shop_id, budget, spent in rows:
             found[shop_id] = LockedBudget(shop_id, budget, spent)
     return found
@@ -71,7 +80,8 @@ def existing_shops(connection: Connection, shop_ids: Iterable[int]) -> set[int]:
     """Return which of `shop_ids` exist."""
     found: set[int] = set()
     for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
-        found.update(connection.execute(_SHOPS, {"ids": list(part)}).scalars())
+        query = _statements(connection.dialect.name)["shops"]
+        found.update(connection.execute(query, {"ids": list(part)}).scalars())
     return found
 
 
@@ -79,7 +89,8 @@ def find_events(connection: Connection, event_ids: Iterable[str]) -> dict[str, S
     """Return the stored events among `event_ids`, by id."""
     found: dict[str, SpendEvent] = {}
     for part in in_parts(event_ids, KEYS_PER_STATEMENT):
-        rows = connection.execute(_EVENTS, {"ids": list(part)})
+        query = _statements(connection.dialect.name)["events"]
+        rows = connection.execute(query, {"ids": list(part)})
         for event_id, shop_id, amount, occurred_at in rows:
             found[event_id] = SpendEvent(event_id, shop_id, amount, occurred_at)
     return found
@@ -111,20 +122,6 @@ def record_events(
 
 
 def write_spent(connection: Connection, month: date, spent: Mapping[int, Decimal]) -> None:
-    """Set the spend of each locked budget of `month` to its new total."""
-    for part in _parts(spent):
-        if len(part) == 1:
-            ((shop_id, value),) = part.items()
-            connection.execute(_SET_SPENT, {"shop_id": shop_id, "month": month, "spent": value})
-            continue
-        # One statement for many budgets: a CASE over the shop id.
-        connection.execute(
-            update(budgets)
-            .where(budgets.c.a_month == month, budgets.c.a_shop_id.in_(list(part)))
-            .values(a_amount_spent=case(part, value=budgets.c.a_shop_id))
-        )
-
-
-def _parts(values: Mapping[int, Decimal]) -> Iterator[dict[int, Decimal]]:
-    for part in in_parts(sorted(values.items()), KEYS_PER_STATEMENT // 2):
-        yield dict(part)
+    """Set the spend of each locked budget of `month` to its new total (in shop order)."""
+    rows = [{"shop_id": s, "month": month, "spent": v} for s, v in sorted(spent.items())]
+    connection.execute(_SET_SPENT, rows)

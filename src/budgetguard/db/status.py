@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, String, and_, bindparam, cast, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from budgetguard.db.keys import one_of
 from budgetguard.db.tables import alerts, budgets, pauses, shops
 from budgetguard.domain.money import percent_of, unusable_reason
 from budgetguard.domain.period import Month
@@ -78,7 +79,7 @@ def status_rows(
 
     `shop_ids` narrows to those shops; `online` and `paused` (by budgetguard) filter.
     """
-    query = _query(after is not None, bool(shop_ids), online, paused)
+    query = _query(connection.dialect.name, after is not None, bool(shop_ids), online, paused)
     params = {"month": month.first_day, "after": after, "ids": list(shop_ids), "limit": limit}
     rows = connection.execute(query, params).all()
     return [
@@ -106,7 +107,9 @@ _FIRED = (
 
 
 @lru_cache(maxsize=64)
-def _query(after: bool, narrowed: bool, online: bool | None, paused: bool | None) -> Select[Any]:
+def _query(
+    dialect: str, after: bool, narrowed: bool, online: bool | None, paused: bool | None
+) -> Select[Any]:
     """The status query for one combination of filters, built once; values are parameters."""
     query = (
         select(
@@ -130,7 +133,7 @@ def _query(after: bool, narrowed: bool, online: bool | None, paused: bool | None
     if after:
         query = query.where(shops.c.a_id > bindparam("after"))
     if narrowed:
-        query = query.where(shops.c.a_id.in_(bindparam("ids", expanding=True)))
+        query = query.where(one_of(shops.c.a_id, "ids", dialect))
     if online is not None:
         query = query.where(shops.c.a_online == online)
     if paused is not None:

@@ -84,11 +84,13 @@ def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETGUARD_")}
-    env.update({
-        "BUDGETGUARD_DATABASE_URL": url,
-        "BUDGETGUARD_API_KEYS": f"bench:{KEY}",
-        "BUDGETGUARD_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "BUDGETGUARD_DATABASE_URL": url,
+            "BUDGETGUARD_API_KEYS": f"bench:{KEY}",
+            "BUDGETGUARD_LOG_LEVEL": "WARNING",
+        }
+    )
     err = (workdir / "serve.err").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "budgetguard", "serve", "--port", str(port)],
@@ -111,25 +113,24 @@ class Connection:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def post(self, path: str, body: bytes) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
+        if self.streams is None:
+            self.streams = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self.streams
         head = (
             f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {KEY}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
-        self.writer.write(head.encode() + body)
-        status = int((await self.reader.readline()).split()[1])
+        writer.write(head.encode() + body)
+        status = int((await reader.readline()).split()[1])
         length = 0
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+        while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
             if name.lower() == b"content-length":
                 length = int(value)
-        await self.reader.readexactly(length)
+        await reader.readexactly(length)
         return status
 
 
@@ -143,7 +144,7 @@ def event(index: int, shops: int, prefix: str) -> dict[str, object]:
 
 
 async def steady(
-    port: int, rate: float, seconds: float, connections: int, shops: int, phase: str
+    port: int, *, rate: float, seconds: float, connections: int, shops: int, phase: str
 ) -> Figures:
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
@@ -229,10 +230,9 @@ def measure(backend: str, args: argparse.Namespace, workdir: Path) -> Figures:
         month = build(url, args.shops)
         process, port = serve(url, workdir)
         try:
-            asyncio.run(steady(port, args.rate, 2, args.connections, args.shops, "warm"))
-            figures = asyncio.run(
-                steady(port, args.rate, args.seconds, args.connections, args.shops, "single")
-            )
+            load = {"rate": args.rate, "connections": args.connections, "shops": args.shops}
+            asyncio.run(steady(port, seconds=2, phase="warm", **load))
+            figures = asyncio.run(steady(port, seconds=args.seconds, phase="single", **load))
             figures.batch_eps = batches(port, args.batches, args.batch, args.shops)
         finally:
             process.send_signal(signal.SIGTERM)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from budgetguard.db.tables import notifications, spend_events
+from budgetguard.db.tables import budgets, notifications, spend_events
 from support.cli import cli_env, run
 from support.platform import Platform
 from support.server import AUTH, ServeProcess, start_serve
@@ -33,16 +33,10 @@ def _event(event_id: str, shop_id: int, amount: str) -> dict[str, object]:
     }
 
 
-def _spent(platform: Platform, shop_id: int) -> Decimal:
-    return {s: Decimal(v) for s, v in _all_spent(platform.engine).items()}.get(shop_id, Decimal(0))
-
-
-def _all_spent(engine: Engine) -> dict[int, str]:
-    from budgetguard.db.tables import budgets  # noqa: PLC0415
-
+def _all_spent(engine: Engine) -> dict[int, Decimal]:
     with engine.connect() as connection:
         rows = connection.execute(select(budgets.c.a_shop_id, budgets.c.a_amount_spent)).all()
-    return {shop_id: str(spent) for shop_id, spent in rows}
+    return {shop_id: Decimal(spent) for shop_id, spent in rows}
 
 
 def _stored(engine: Engine) -> dict[str, Decimal]:
@@ -76,36 +70,57 @@ def shops(engine: Engine) -> Platform:
     return platform
 
 
+class Load:
+    """Eight clients posting spend events (40 shops) until stopped or the server goes away."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.attempted: dict[str, dict[str, object]] = {}
+        self.acknowledged: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(8)
+
+    def __enter__(self) -> Load:
+        for worker in range(8):
+            self._pool.submit(self._client, worker)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._pool.shutdown()
+
+    def wait_for_acknowledged(self, count: int) -> None:
+        _wait_for(lambda: len(self.acknowledged) >= count)
+
+    def _client(self, worker: int) -> None:
+        with httpx.Client(base_url=self.url, headers=AUTH, timeout=60) as http:
+            n = 0
+            while not self._stop.is_set():
+                event = _event(f"k{worker}-{n}", 1 + (worker * 7 + n) % 40, f"0.{1 + n % 9}0")
+                n += 1
+                with self._lock:
+                    self.attempted[str(event["event_id"])] = event
+                try:
+                    answer = http.post("/v1/spend", json=event)
+                except httpx.TransportError:
+                    return
+                if answer.status_code == 200:
+                    with self._lock:
+                        self.acknowledged.add(str(event["event_id"]))
+
+
 @pytest.mark.slow
 def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
     db_url: str, shops: Platform, tmp_path: Path
 ) -> None:
     served = start_serve(db_url, tmp_path, "serve")
-    acknowledged: list[str] = []
-    stop = threading.Event()
-
-    def client(worker: int) -> None:
-        with httpx.Client(base_url=served.url, headers=AUTH, timeout=60) as http:
-            for n in range(10_000):
-                if stop.is_set():
-                    return
-                event_id = f"w{worker}-{n}"
-                try:
-                    answer = http.post("/v1/spend", json=_event(event_id, 1 + n % 40, "0.01"))
-                except httpx.TransportError:
-                    return
-                if answer.status_code == 200:
-                    acknowledged.append(event_id)
-
-    with ThreadPoolExecutor(8) as pool:
-        for worker in range(8):
-            pool.submit(client, worker)
-        _wait_for(lambda: len(acknowledged) >= 100)
+    with Load(served.url) as load:
+        load.wait_for_acknowledged(100)
         code = served.stop()
-        stop.set()
 
     assert code == 0
-    assert set(acknowledged) <= set(_stored(shops.engine))
+    assert load.acknowledged <= set(_stored(shops.engine))
     logs = [json.loads(line) for line in served.err.read_text().splitlines()]
     assert {"time", "level", "logger", "message"} <= set(logs[0])
     assert any(line["message"] == "stopped after SIGTERM" for line in logs)
@@ -116,33 +131,14 @@ def test_a_server_killed_under_load_counts_every_acknowledged_event_once(
     db_url: str, shops: Platform, tmp_path: Path
 ) -> None:
     served = start_serve(db_url, tmp_path, "victim")
-    acknowledged: set[str] = set()
-    attempted: dict[str, dict[str, object]] = {}
-    lock = threading.Lock()
-
-    def client(worker: int) -> None:
-        with httpx.Client(base_url=served.url, headers=AUTH, timeout=60) as http:
-            for n in range(100_000):
-                event = _event(f"k{worker}-{n}", 1 + (worker * 7 + n) % 40, f"0.{1 + n % 9}0")
-                with lock:
-                    attempted[str(event["event_id"])] = event
-                try:
-                    answer = http.post("/v1/spend", json=event)
-                except httpx.TransportError:
-                    return
-                if answer.status_code == 200:
-                    with lock:
-                        acknowledged.add(str(event["event_id"]))
-
-    with ThreadPoolExecutor(8) as pool:
-        for worker in range(8):
-            pool.submit(client, worker)
-        _wait_for(lambda: len(acknowledged) >= 200)
+    with Load(served.url) as load:
+        load.wait_for_acknowledged(200)
         served.kill()
+    acknowledged, attempted = load.acknowledged, load.attempted
 
     stored = _stored(shops.engine)
     assert acknowledged <= set(stored), "every acknowledged event survived the kill"
-    assert sum(Decimal(v) for v in _all_spent(shops.engine).values()) == sum(stored.values())
+    assert sum(_all_spent(shops.engine).values()) == sum(stored.values())
 
     again = start_serve(db_url, tmp_path, "restarted")
     try:
@@ -154,7 +150,7 @@ def test_a_server_killed_under_load_counts_every_acknowledged_event_once(
     assert {r.status_code for r in replies.values()} == {200}
     assert all(replies[e].headers.get("Idempotent-Replayed") == "true" for e in acknowledged)
     total = sum(Decimal(str(body["amount"])) for body in attempted.values())
-    assert sum(Decimal(v) for v in _all_spent(shops.engine).values()) == total
+    assert sum(_all_spent(shops.engine).values()) == total
     assert len(_stored(shops.engine)) == len(attempted)
 
 

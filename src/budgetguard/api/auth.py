@@ -36,11 +36,14 @@ def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """Return the name of the caller's API key; refuse the request without a known one."""
+    """Return the name of the caller's API key; refuse the request without a known one.
+
+    Async, though it never waits: FastAPI runs a plain function dependency in a worker thread.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
     keys: KeyRing = request.app.state.runtime.keys

@@ -34,7 +34,8 @@ class Runtime:
             self.wake_delivery()
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """The runtime of the app (async: a plain function would cost a worker-thread hop)."""
     found: Runtime = request.app.state.runtime
     return found
 

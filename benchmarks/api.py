@@ -13,7 +13,7 @@ For each database it builds SHOPS shops with a budget for the current month, sta
 The load generator speaks HTTP/1.1 over asyncio streams itself: a general-purpose client would
 cost more CPU than the server on this 2-core machine.
 
-Usage: python benchmarks/api.py [--backends sqlite,mariadb,postgresql] [--rate 500]
+Usage: python benchmarks/api.py [--backends sqlite,mariadb,postgresql] [--rate 500,150]
        [--connections 32] [--seconds 20] [--batches 20] [--batch 1000] [--shops 2000]
 """
 
@@ -50,6 +50,7 @@ RUN = os.urandom(3).hex()
 @dataclass
 class Figures:
     backend: str
+    offered: float = 0.0
     rate: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
@@ -177,6 +178,7 @@ async def steady(
     latencies.sort()
     return Figures(
         backend="",
+        offered=rate,
         rate=total / elapsed,
         p50_ms=latencies[len(latencies) // 2] * 1000,
         p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
@@ -225,27 +227,32 @@ def floor(url: str, month: str, count: int, size: int, shops: int) -> float:
     return count * size / elapsed
 
 
-def measure(backend: str, args: argparse.Namespace, workdir: Path) -> Figures:
+def measure(backend: str, args: argparse.Namespace, workdir: Path) -> list[Figures]:
     with scratch_database(backend, workdir) as url:
         month = build(url, args.shops)
         process, port = serve(url, workdir)
+        rows: list[Figures] = []
         try:
-            load = {"rate": args.rate, "connections": args.connections, "shops": args.shops}
-            asyncio.run(steady(port, seconds=2, phase="warm", **load))
-            figures = asyncio.run(steady(port, seconds=args.seconds, phase="single", **load))
-            figures.batch_eps = batches(port, args.batches, args.batch, args.shops)
+            for number, rate in enumerate(float(r) for r in args.rate.split(",")):
+                load = {"rate": rate, "connections": args.connections, "shops": args.shops}
+                asyncio.run(steady(port, seconds=2, phase=f"warm{number}", **load))
+                rows.append(
+                    asyncio.run(steady(port, seconds=args.seconds, phase=f"r{number}", **load))
+                )
+            batch_eps = batches(port, args.batches, args.batch, args.shops)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(120)
-        figures.floor_eps = floor(url, month, args.batches, args.batch, args.shops)
-        figures.backend = backend
-        return figures
+        floor_eps = floor(url, month, args.batches, args.batch, args.shops)
+        for row in rows:
+            row.backend, row.batch_eps, row.floor_eps = backend, batch_eps, floor_eps
+        return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,mariadb,postgresql")
-    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--rate", default="500,150", help="offered rates, comma-separated")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--batches", type=int, default=20)
@@ -253,17 +260,18 @@ def main() -> None:
     parser.add_argument("--shops", type=int, default=2000)
     args = parser.parse_args()
     print(
-        f"{'database':<11} {'rate/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-        f"{'batch ev/s':>11} {'floor ev/s':>11} {'floor/batch':>11}"
+        f"{'database':<11} {'offered/s':>9} {'served/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>6} {'batch ev/s':>11} {'floor ev/s':>11} {'floor/batch':>11}"
     )
     with tempfile.TemporaryDirectory() as directory:
         for backend in args.backends.split(","):
-            f = measure(backend, args, Path(directory))
-            print(
-                f"{f.backend:<11} {f.rate:>7.0f} {f.p50_ms:>7.1f} {f.p99_ms:>7.1f} {f.errors:>6} "
-                f"{f.batch_eps:>11,.0f} {f.floor_eps:>11,.0f} {f.floor_eps / f.batch_eps:>10.1f}x",
-                flush=True,
-            )
+            for f in measure(backend, args, Path(directory)):
+                print(
+                    f"{f.backend:<11} {f.offered:>9.0f} {f.rate:>8.0f} {f.p50_ms:>8.1f} "
+                    f"{f.p99_ms:>8.1f} {f.errors:>6} {f.batch_eps:>11,.0f} "
+                    f"{f.floor_eps:>11,.0f} {f.floor_eps / f.batch_eps:>10.1f}x",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -118,6 +118,7 @@ def test_a_body_over_the_limit_without_a_length_is_413(shop: Api) -> None:
         (f"/v1/shops/3/budgets/{JUNE}", {"budget": 5}, "budget"),
         ("/v1/shops/3/budgets/2020-13", {"budget": "5.00"}, "month"),
         ("/v1/shops/3/budgets/June", {"budget": "5.00"}, "month"),
+        ("/v1/shops/3/budgets/0001-01", {"budget": "5.00"}, "month"),
         ("/v1/shops/0/budgets/2020-06", {"budget": "5.00"}, "shop_id"),
         ("/v1/shops/3", {"name": "", "online": True}, "name"),
         ("/v1/shops/3", {"name": "nul\u0000byte", "online": True}, "name"),
@@ -149,7 +150,12 @@ def test_a_name_of_broken_unicode_is_422(shop: Api) -> None:
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"limit": 0}, "limit"), ({"cursor": "abc"}, "cursor"), ({"online": "maybe"}, "online")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"cursor": "abc"}, "cursor"),
+        ({"cursor": "9999999999"}, "cursor"),
+        ({"online": "maybe"}, "online"),
+    ],
 )
 def test_bad_query_parameters_are_422_naming_them(
     shop: Api, params: dict[str, Any], field: str
@@ -158,6 +164,13 @@ def test_bad_query_parameters_are_422_naming_them(
 
     assert answer.status_code == 422
     assert [p["field"] for p in answer.json()["errors"]] == [field]
+
+
+def test_a_notification_cursor_past_the_largest_id_is_422(shop: Api) -> None:
+    answer = shop.http.get("/v1/notifications", params={"cursor": "9" * 19})
+
+    assert answer.status_code == 422
+    assert [p["field"] for p in answer.json()["errors"]] == ["cursor"]
 
 
 def test_an_unknown_route_and_a_wrong_method_are_problems(shop: Api) -> None:

@@ -22,9 +22,11 @@ from pydantic import (
 
 from budgetguard.domain.money import CENT
 from budgetguard.domain.period import Month
+from budgetguard.domain.refusals import FieldProblem, Unacceptable
 from budgetguard.domain.spend import LARGEST_AMOUNT
 
 LARGEST_ID = 2**31 - 1  # the platform's INT ids
+LARGEST_BIG_ID = 2**63 - 1  # budgetguard's BIGINT ids
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
@@ -147,3 +149,13 @@ MonthText = Annotated[
     PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "examples": ["2026-07"]}),
 ]
+
+
+def cursor_id(text: str | None, largest: int) -> int | None:
+    """The id a `cursor` stands for; refuse one no page of this API ends with."""
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) > largest:
+        problem = FieldProblem("cursor", "is not a cursor of this list")
+        raise Unacceptable(problem.reason, [problem])
+    return int(text)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from budgetguard import services, services_catalog
 from budgetguard.api.auth import Caller
-from budgetguard.api.fields import LARGEST_ID, Instant
+from budgetguard.api.fields import LARGEST_BIG_ID, LARGEST_ID, Instant, cursor_id
 from budgetguard.api.responses import problems
 from budgetguard.api.runtime import Wired
 from budgetguard.api.schemas import CheckIn, CheckOut, NotificationOut, Page
@@ -63,7 +63,7 @@ def list_notifications(
     """Notifications in the order they were queued, with their delivery state."""
     wanted = NotificationFilter(shop_id, kind, status, since, until)
     rows = services_catalog.notification_page(
-        app=wired.app, wanted=wanted, after=int(cursor) if cursor else None, limit=limit
+        app=wired.app, wanted=wanted, after=cursor_id(cursor, LARGEST_BIG_ID), limit=limit
     )
     following = str(rows[-1].notification.id) if len(rows) == limit else None
     return Page[NotificationOut](items=[_notification(r) for r in rows], next_cursor=following)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from budgetguard import services_catalog
 from budgetguard.api.auth import Caller
-from budgetguard.api.fields import LARGEST_ID
+from budgetguard.api.fields import EARLIEST_YEAR, LARGEST_ID, LATEST_YEAR, cursor_id
 from budgetguard.api.responses import problems
 from budgetguard.api.runtime import Runtime, Wired
 from budgetguard.api.schemas import BudgetIn, Page, ShopIn, Standing
@@ -49,7 +49,7 @@ def list_shops(
     rows = services_catalog.shop_page(
         app=wired.app,
         month=_month(wired, month),
-        after=int(cursor) if cursor else None,
+        after=cursor_id(cursor, LARGEST_ID),
         limit=limit,
         online=online,
         paused=paused,
@@ -135,9 +135,13 @@ def _month(wired: Runtime, text: str | None) -> Month:
 
 def _parse_month(text: str, field: str) -> Month:
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError as error:
         raise Unacceptable(str(error), [FieldProblem(field, str(error))]) from None
+    if not EARLIEST_YEAR <= month.year <= LATEST_YEAR:
+        reason = f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+        raise Unacceptable(reason, [FieldProblem(field, reason)])
+    return month
 
 
 def _page(

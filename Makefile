@@ -5,13 +5,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB := var/demo.db
 DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
-.PHONY: help install run test lint typecheck pytest bench clean
+.PHONY: help install run test lint typecheck pytest bench bench-api clean
 
 help:
-	@echo "make run    set up, then show budgetguard at work on the sample data (SQLite)"
+	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
 	@echo "make test   set up, then lint, type-check and run every test"
 	@echo "make bench  set up, then run the evaluation benchmark (long; see README)"
+	@echo "make bench-api  set up, then run the HTTP API benchmark (a few minutes; see README)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +36,13 @@ run: $(STAMP)
 	$(DEMO) status --at 2020-07-01
 	@echo; echo "== July 2020, later: nothing changed, nothing is sent twice =="
 	$(DEMO) check --at 2020-07-15
+	@key=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))'); \
+	echo; echo "== budgetguard serve: the HTTP API on the sample database (Ctrl-C stops it) =="; \
+	echo "URL:     http://$(HOST):$(PORT)   (API documentation: http://$(HOST):$(PORT)/docs)"; \
+	echo "API key: $$key"; \
+	echo "Try:     curl -H 'Authorization: Bearer $$key' http://$(HOST):$(PORT)/v1/shops"; \
+	echo; \
+	exec env BUDGETGUARD_API_KEYS="local:$$key" $(DEMO) serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -48,6 +58,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -46,8 +46,8 @@ app.add_typer(db_app, name="db")
 class Context:
     database_url: str | None
 
-    def settings(self) -> Settings:
-        return load_settings(database_url=self.database_url)
+    def settings(self, **overrides: object) -> Settings:
+        return load_settings(database_url=self.database_url, **overrides)
 
     @contextmanager
     def app(self) -> Iterator[App]:
@@ -135,6 +135,28 @@ def status(
                 sys.stdout.write(json.dumps(status_json(row), ensure_ascii=False) + "\n")
         else:
             print_status(rows)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host", help="Address to listen on. Default: BUDGETGUARD_HOST or 127.0.0.1."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Port to listen on. Default: BUDGETGUARD_PORT or 8000."),
+    ] = None,
+) -> None:
+    """Serve the HTTP API; evaluate every BUDGETGUARD_CHECK_INTERVAL s; deliver continuously."""
+    # Imported here: the web stack is not needed by the other commands.
+    from budgetguard.serve import run_server  # noqa: PLC0415
+
+    settings = ctx.obj.settings(host=host, port=port)
+    run_server(settings, host=settings.host, port=settings.port)
 
 
 @db_app.command("upgrade")

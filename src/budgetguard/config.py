@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from budgetguard.domain.errors import ConfigError
@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=30, ge=1, le=1000)
     delivery_lease: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
+
+    # --- the HTTP API and `budgetguard serve` -----------------------------------------------
+    api_keys: SecretStr = SecretStr("")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    check_interval: float = Field(default=30.0, gt=0, le=86_400)
+    delivery_interval: float = Field(default=1.0, gt=0, le=3600)
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("thresholds", mode="before")
     @classmethod
@@ -59,6 +68,12 @@ class Settings(BaseSettings):
             raise ValueError(f"expected DEBUG, INFO, WARNING or ERROR, got {value!r}")
         return level
 
+    @field_validator("api_keys")
+    @classmethod
+    def _valid_keys(cls, value: SecretStr) -> SecretStr:
+        parse_api_keys(value.get_secret_value())  # the messages never repeat a key
+        return value
+
     @model_validator(mode="after")
     def _valid_policy(self) -> Settings:
         try:
@@ -78,6 +93,32 @@ class Settings(BaseSettings):
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.delivery_lease)
+
+    @property
+    def api_key_table(self) -> dict[str, str]:
+        """The API keys by name."""
+        return parse_api_keys(self.api_keys.get_secret_value())
+
+
+MIN_KEY_LENGTH = 16
+
+
+def parse_api_keys(text: str) -> dict[str, str]:
+    """Parse `name:key,name:key`; names are unique words, keys at least 16 characters."""
+    table: dict[str, str] = {}
+    for position, entry in enumerate(filter(None, (e.strip() for e in text.split(","))), 1):
+        name, colon, key = entry.partition(":")
+        name, key = name.strip(), key.strip()
+        if not colon or not name or not key:
+            raise ValueError(f"entry {position} is not name:key")
+        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise ValueError(f"entry {position}: the name may hold letters, digits, - _ . only")
+        if len(key) < MIN_KEY_LENGTH:
+            raise ValueError(f"entry {position} ({name}): a key needs {MIN_KEY_LENGTH}+ characters")
+        if name in table:
+            raise ValueError(f"the name {name!r} is given twice")
+        table[name] = key
+    return table
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -51,9 +51,16 @@ def run_check(
 
 
 def evaluate_month(
-    *, app: App, at: datetime, on_progress: Progress | None = None
+    *,
+    app: App,
+    at: datetime,
+    on_progress: Progress | None = None,
+    lock_timeout: float | None = None,
 ) -> EvaluationReport:
-    """Evaluate every budget of the month containing `at`; queue, pause and resume (SPEC §3)."""
+    """Evaluate every budget of the month containing `at`; queue, pause and resume (SPEC §3).
+
+    `lock_timeout` overrides BUDGETGUARD_LOCK_TIMEOUT (the service waits less than cron).
+    """
     settings = app.settings
     return evaluate(
         engine=app.engine,
@@ -62,7 +69,7 @@ def evaluate_month(
         zone=settings.zone,
         clock=app.clock,
         chunk_size=settings.chunk_size,
-        lock_timeout=settings.lock_timeout,
+        lock_timeout=settings.lock_timeout if lock_timeout is None else lock_timeout,
         workers=settings.evaluation_workers,
         on_progress=on_progress,
     )

@@ -39,9 +39,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnClause
 
+from budgetguard.db.keys import one_of_values
 from budgetguard.db.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.db.types import UtcDateTime
 from budgetguard.domain.notification import Action, Kind
+from budgetguard.domain.period import Month
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 PENDING = "pending"
@@ -49,11 +51,21 @@ PENDING = "pending"
 
 @dataclass(frozen=True, slots=True)
 class ChunkScope:
-    """Shops with `after < id <= upto` (None: unbounded) and their budget for `month`."""
+    """Shops with `after < id <= upto` (None: unbounded) and their budget for `month`.
+
+    `only`, when given, narrows the range to those shop ids: the budgets a request touched.
+    """
 
     month: date
     after: int | None
     upto: int | None
+    only: tuple[int, ...] = ()
+    dialect: str = ""
+    """The database `only` is written for (PostgreSQL takes it as one array)."""
+
+    def evaluated_month(self) -> Month:
+        """The month whose budgets the scope holds (for messages)."""
+        return Month.of(self.month)
 
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         bounds: list[ColumnElement[bool]] = [true()]
@@ -61,6 +73,8 @@ class ChunkScope:
             bounds.append(column > self.after)
         if self.upto is not None:
             bounds.append(column <= self.upto)
+        if self.only:
+            bounds.append(one_of_values(column, self.only, self.dialect))
         return and_(*bounds)
 
 

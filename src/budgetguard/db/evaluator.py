@@ -116,25 +116,45 @@ def _evaluate_chunk(
     connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
 ) -> ChunkResult:
     result = ChunkResult()
+    if not scope_needs_work(connection, sql, scope, result.skipped):
+        return result  # nothing to change: the common, cheap case
+    change_scope(connection, sql, scope, stamp, result)
+    return result
+
+
+def scope_needs_work(
+    connection: Connection, sql: EvaluationSql, scope: ChunkScope, skipped: list[SkippedBudget]
+) -> bool:
+    """Whether an alert, claim or online flag of `scope` must change; add its unusable budget
+    rows to `skipped` (with a warning). The first half of a chunk's evaluation."""
     work = False
     for shop_id, budget, spent, usable in connection.execute(sql.findings(scope)):
         if usable:
             work = True
             continue
         reason = unusable_reason(budget=budget, spent=spent) or "unusable amounts"
-        month = Month.of(scope.month)
-        result.skipped.append(SkippedBudget(shop_id, month, reason))
+        month = scope.evaluated_month()
+        skipped.append(SkippedBudget(shop_id, month, reason))
         log.warning("skipping the budget of shop %s for %s: %s", shop_id, month, reason)
     if not work:
         work = connection.execute(sql.claims_set_online(scope).limit(1)).first() is not None
-    if not work:
-        return result  # nothing to change: the common, cheap case
+    return work
+
+
+def change_scope(
+    connection: Connection,
+    sql: EvaluationSql,
+    scope: ChunkScope,
+    stamp: Stamp,
+    result: ChunkResult,
+) -> None:
+    """Re-arm, resume, fire and pause what `scope` needs, in the caller's transaction; count
+    it in `result`. The second half of a chunk's evaluation (after scope_needs_work)."""
     connection.execute(sql.release_claims(scope))
     connection.execute(sql.rearm(scope))
     result.resumed = _resume(connection, sql, scope, stamp)
     fired, result.paused = _fire(connection, sql, scope, stamp)
     result.notifications = fired + result.resumed
-    return result
 
 
 def _resume(connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp) -> int:

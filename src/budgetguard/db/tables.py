@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects import mysql
 
 from budgetguard.db.types import UtcDateTime
 
@@ -120,4 +121,23 @@ notifications = Table(
     Column("delivered_at", UtcDateTime, nullable=True),
     # Due work only: delivered and dead notifications have no next attempt (NULL).
     Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
+)
+
+# Spend events received by the HTTP API: the key of each one's idempotency, and its audit trail.
+# Event ids are printable ASCII compared byte for byte (MySQL's default collations would treat
+# `abc` and `ABC` as one id).
+EventId = String(128).with_variant(
+    mysql.VARCHAR(128, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"
+)
+
+spend_events = Table(
+    "bg_spend_events",
+    metadata,
+    Column("event_id", EventId, primary_key=True),
+    Column("shop_id", Integer, nullable=False, autoincrement=False),
+    Column("month", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("source", String(64), nullable=False),
 )

@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI routes (thin), their schemas, problem responses, keys and metrics."""

@@ -1,0 +1,71 @@
+"""Shops and budgets as the HTTP API writes and lists them. Runs in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.tables import budgets, shops
+
+
+def lock_shop(connection: Connection, shop_id: int) -> bool:
+    """Lock the shop's row; return whether it exists."""
+    query = select(shops.c.a_id).where(shops.c.a_id == shop_id).with_for_update()
+    return connection.execute(query).first() is not None
+
+
+def save_shop(connection: Connection, shop_id: int, *, name: str, online: bool, new: bool) -> None:
+    """Create the shop (`new`) or replace its name and online flag."""
+    if not new:
+        connection.execute(
+            update(shops).where(shops.c.a_id == shop_id).values(a_name=name, a_online=online)
+        )
+        return
+    connection.execute(shops.insert().values(a_id=shop_id, a_name=name, a_online=online))
+    if connection.dialect.name == "postgresql":
+        # An explicit id does not move the serial sequence: move it past the largest id, so
+        # that the platform's own inserts (which take the next value) do not collide.
+        top = connection.execute(select(func.max(shops.c.a_id))).scalar_one()
+        connection.execute(
+            text(
+                "SELECT setval(seq, :top) FROM pg_get_serial_sequence('t_shops', 'a_id') AS seq "
+                "WHERE seq IS NOT NULL"
+            ),
+            {"top": top},
+        )
+
+
+def save_budget(
+    connection: Connection, shop_id: int, month: date, *, amount: Decimal, new: bool
+) -> None:
+    """Create the month's budget row with no spend (`new`), or set its budget amount."""
+    if new:
+        connection.execute(
+            budgets.insert().values(
+                a_shop_id=shop_id, a_month=month, a_budget_amount=amount, a_amount_spent=Decimal(0)
+            )
+        )
+        return
+    connection.execute(
+        update(budgets)
+        .where(budgets.c.a_shop_id == shop_id, budgets.c.a_month == month)
+        .values(a_budget_amount=amount)
+    )
+
+
+def budget_months(
+    connection: Connection, shop_id: int, *, after: date | None, limit: int
+) -> list[date]:
+    """Return the months (first days, ascending) the shop has budget rows for, after `after`."""
+    query = (
+        select(budgets.c.a_month)
+        .where(budgets.c.a_shop_id == shop_id)
+        .order_by(budgets.c.a_month)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(budgets.c.a_month > after)
+    return list(connection.execute(query).scalars())

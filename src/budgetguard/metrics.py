@@ -1,0 +1,138 @@
+"""Prometheus metrics of a running service: evaluations, ingestion, the outbox, delivery.
+
+Counters count what this process did (Prometheus adds replicas up); the outbox gauges are read
+from the database at each scrape, so every replica reports the same figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import exc
+from sqlalchemy.engine import Engine
+
+from budgetguard.db.evaluator import ChunkResult, EvaluationReport
+from budgetguard.db.outbox_stats import outbox_stats
+from budgetguard.domain.notification import Kind, Notification
+from budgetguard.notify.channel import Channel
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+TRIGGERS = ("interval", "check", "request")
+KINDS = tuple(kind.value for kind in Kind)
+
+
+class Metrics:
+    """Every metric of one process, in its own registry."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.evaluations = Counter(
+            "budgetguard_evaluations", "Evaluations run, by trigger.", ["trigger"], registry=r
+        )
+        self.evaluation_seconds = Histogram(
+            "budgetguard_evaluation_duration_seconds",
+            "Duration of whole-month evaluations, by trigger.",
+            ["trigger"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+            registry=r,
+        )
+        self.events = Counter(
+            "budgetguard_spend_events", "Spend events, by outcome.", ["outcome"], registry=r
+        )
+        self.queued = Counter(
+            "budgetguard_notifications_queued", "Notifications queued.", ["kind"], registry=r
+        )
+        self.delivered = Counter(
+            "budgetguard_notifications_delivered", "Notifications delivered.", ["kind"], registry=r
+        )
+        self.failed = Counter(
+            "budgetguard_notifications_failed", "Failed delivery attempts.", ["kind"], registry=r
+        )
+        for trigger in TRIGGERS:
+            self.evaluations.labels(trigger)
+        for outcome in ("applied", "duplicate"):
+            self.events.labels(outcome)
+        for kind in KINDS:
+            self.queued.labels(kind)
+            self.delivered.labels(kind)
+            self.failed.labels(kind)
+        r.register(OutboxCollector(engine, clock))
+
+    def evaluated(self, trigger: str, report: EvaluationReport, seconds: float) -> None:
+        self.evaluations.labels(trigger).inc()
+        self.evaluation_seconds.labels(trigger).observe(seconds)
+        self._queued(report.notifications, report.resumed)
+
+    def request_evaluated(self, queued: ChunkResult) -> None:
+        self.evaluations.labels("request").inc()
+        self._queued(queued.notifications, queued.resumed)
+
+    def ingested(self, *, applied: int, duplicates: int) -> None:
+        self.events.labels("applied").inc(applied)
+        self.events.labels("duplicate").inc(duplicates)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def _queued(self, notifications: int, resumed: int) -> None:
+        self.queued.labels(Kind.THRESHOLD.value).inc(notifications - resumed)
+        self.queued.labels(Kind.RESUMED.value).inc(resumed)
+
+
+class OutboxCollector(Collector):
+    """Reads the shops paused and the delivery backlog from the database at each scrape."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            with self._engine.connect() as connection:
+                stats = outbox_stats(connection)
+        except exc.DBAPIError as error:
+            log.debug("metrics: the database did not answer: %s", error)
+            return
+        lag = 0.0
+        if stats.oldest_waiting is not None:
+            lag = max(0.0, (self._clock() - stats.oldest_waiting).total_seconds())
+        yield GaugeMetricFamily(
+            "budgetguard_shops_paused", "Shops budgetguard has paused.", value=stats.shops_paused
+        )
+        yield GaugeMetricFamily(
+            "budgetguard_notifications_waiting",
+            "Notifications not yet delivered (pending, being delivered, or to retry).",
+            value=stats.waiting,
+        )
+        yield GaugeMetricFamily(
+            "budgetguard_delivery_lag_seconds",
+            "Age of the oldest notification not yet delivered (0 when none waits).",
+            value=lag,
+        )
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())
+
+
+class MeteredChannel:
+    """A channel that counts what the channel it wraps delivered and failed, by kind."""
+
+    def __init__(self, inner: Channel, metrics: Metrics) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._metrics = metrics
+
+    def deliver(self, batch: Sequence[Notification]) -> Mapping[int, str]:
+        errors = self._inner.deliver(batch)
+        for notification in batch:
+            counter = self._metrics.failed if notification.id in errors else self._metrics.delivered
+            counter.labels(notification.kind.value).inc()
+        return errors

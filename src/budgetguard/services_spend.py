@@ -1,0 +1,178 @@
+"""Use cases of spend ingestion: record events, add them to their budgets, evaluate at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+from sqlalchemy.engine import Connection
+
+from budgetguard.bootstrap import App
+from budgetguard.db.evaluator import ChunkResult
+from budgetguard.db.request_evaluation import evaluate_budgets
+from budgetguard.db.retry import in_transaction
+from budgetguard.db.shop_locks import shop_locks
+from budgetguard.db.spend import (
+    LockedBudget,
+    existing_shops,
+    find_events,
+    lock_budgets,
+    record_events,
+    write_spent,
+)
+from budgetguard.db.status import ShopStatus
+from budgetguard.domain.period import Month
+from budgetguard.domain.refusals import Conflict, FieldProblem, NotFound
+from budgetguard.domain.spend import SpendEvent, spend_out_of_range
+from budgetguard.services_requests import repeatable_read, standings
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A spend event and where it stands in the request (`""`, or `events[3].` in a batch)."""
+
+    event: SpendEvent
+    where: str
+
+
+@dataclass
+class SpendReport:
+    """What a request did: events applied, repeats ignored, budgets as they stand now."""
+
+    applied: int = 0
+    duplicates: int = 0
+    standings: list[ShopStatus] = field(default_factory=list)
+    queued: ChunkResult | None = None
+    """What the evaluation of the current month's budgets queued; None: none was evaluated."""
+
+
+def record_spend(*, app: App, events: Sequence[Located], source: str) -> SpendReport:
+    """Record new spend events, add them to their budgets and evaluate those, all or nothing.
+
+    A repeated event id with the same payload counts nothing; with another payload the whole
+    request is refused. Events of the current month (platform time zone) are evaluated in the
+    same transaction; those of other months are recorded and counted only.
+    """
+    shop_ids = {located.event.shop_id for located in events}
+    with app.engine.connect() as connection:
+        repeatable_read(connection)
+        with shop_locks(connection, shop_ids):
+            work = partial(_apply, app, connection, events, source)
+            return in_transaction(connection, work, what="spend events")
+
+
+def _apply(app: App, connection: Connection, events: Sequence[Located], source: str) -> SpendReport:
+    zone, now = app.settings.zone, app.clock()
+    months = {x.event.event_id: Month.containing(x.event.occurred_at, zone) for x in events}
+    touched: dict[Month, set[int]] = defaultdict(set)
+    for located in events:
+        touched[months[located.event.event_id]].add(located.event.shop_id)
+    # Locks in (month, shop) order, the same order in every request.
+    locked = {
+        month: lock_budgets(connection, month.first_day, shop_ids)
+        for month, shop_ids in sorted(touched.items())
+    }
+    fresh = _new_events(connection, events)
+    report = SpendReport(applied=len(fresh), duplicates=len(events) - len(fresh))
+    _refuse_missing(connection, fresh, months, locked)
+    totals = _new_totals(fresh, months, locked)
+    record_events(
+        connection,
+        [x.event for x in fresh],
+        months={e: m.first_day for e, m in months.items()},
+        received_at=now,
+        source=source,
+    )
+    for month, spent in totals.items():
+        write_spent(connection, month.first_day, spent)
+    current = Month.containing(now, zone)
+    if current in totals:
+        report.queued = evaluate_budgets(
+            connection,
+            policy=app.settings.policy,
+            month=current,
+            shop_ids=totals[current],
+            now=now,
+            zone=zone,
+        )
+    report.standings = standings(connection, touched)
+    return report
+
+
+def _new_events(connection: Connection, events: Sequence[Located]) -> list[Located]:
+    """The events not stored yet (the first of repeats); refuse ids stored with another payload."""
+    stored = find_events(connection, (x.event.event_id for x in events))
+    fresh: list[Located] = []
+    seen: set[str] = set()
+    conflicts: list[FieldProblem] = []
+    for located in events:
+        event = located.event
+        earlier = stored.get(event.event_id)
+        if earlier is not None and not earlier.same_payload(event):
+            reason = f"event {event.event_id} was recorded before with another payload"
+            conflicts.append(FieldProblem(f"{located.where}event_id", reason))
+        elif earlier is None and event.event_id not in seen:
+            fresh.append(located)
+        seen.add(event.event_id)
+    if conflicts:
+        raise Conflict.listing(conflicts)
+    return fresh
+
+
+def _refuse_missing(
+    connection: Connection,
+    fresh: Sequence[Located],
+    months: dict[str, Month],
+    locked: dict[Month, dict[int, LockedBudget]],
+) -> None:
+    missing = [x for x in fresh if x.event.shop_id not in locked[months[x.event.event_id]]]
+    if not missing:
+        return
+    known = existing_shops(connection, (x.event.shop_id for x in missing))
+    unknown = [x for x in missing if x.event.shop_id not in known]
+    if unknown:
+        raise NotFound.listing(
+            [
+                FieldProblem(f"{x.where}shop_id", f"shop {x.event.shop_id} does not exist")
+                for x in unknown
+            ]
+        )
+    raise Conflict.listing(
+        [
+            FieldProblem(f"{x.where}shop_id", f"shop {shop} has no budget for {month}")
+            for x in missing
+            for shop, month in [(x.event.shop_id, months[x.event.event_id])]
+        ]
+    )
+
+
+def _new_totals(
+    fresh: Sequence[Located],
+    months: dict[str, Month],
+    locked: dict[Month, dict[int, LockedBudget]],
+) -> dict[Month, dict[int, Decimal]]:
+    """Each touched budget's new spend; refuse totals the DECIMAL(10,2) column cannot hold."""
+    totals: dict[Month, dict[int, Decimal]] = defaultdict(dict)
+    first_at: dict[tuple[Month, int], str] = {}
+    for located in fresh:
+        event = located.event
+        month = months[event.event_id]
+        budget = locked[month][event.shop_id]
+        current = totals[month].get(event.shop_id, budget.spent or Decimal(0))
+        totals[month][event.shop_id] = current + event.amount
+        first_at.setdefault((month, event.shop_id), located.where)
+    problems = [
+        FieldProblem(
+            f"{first_at[(month, shop_id)]}amount",
+            f"spend of shop {shop_id} for {month}: {reason}",
+        )
+        for month, spent in totals.items()
+        for shop_id, total in spent.items()
+        if (reason := spend_out_of_range(total)) is not None
+    ]
+    if problems:
+        raise Conflict.listing(problems)
+    return dict(totals)

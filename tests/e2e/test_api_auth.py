@@ -1,0 +1,65 @@
+"""Every /v1 route needs an API key; health, readiness and metrics do not."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from e2e.conftest import Api
+
+# Keys are checked before any database work: one database shows it.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
+ROUTES = [
+    ("POST", "/v1/spend"),
+    ("POST", "/v1/spend/batch"),
+    ("GET", "/v1/shops"),
+    ("GET", "/v1/shops/1"),
+    ("PUT", "/v1/shops/1"),
+    ("GET", "/v1/shops/1/budgets"),
+    ("GET", "/v1/shops/1/budgets/2020-06"),
+    ("PUT", "/v1/shops/1/budgets/2020-06"),
+    ("GET", "/v1/notifications"),
+    ("POST", "/v1/checks"),
+]
+
+
+def test_the_list_above_is_every_v1_route(api: Api) -> None:
+    schema = httpx.get(f"{api.url}/openapi.json").json()
+    documented = {
+        (method.upper(), path.replace("{shop_id}", "1").replace("{month}", "2020-06"))
+        for path, operations in schema["paths"].items()
+        if path.startswith("/v1")
+        for method in operations
+    }
+
+    assert documented == set(ROUTES)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not-a-key-of-ours-at-all"}, {"Authorization": "Basic eDp5"}],
+    ids=["none", "wrong", "not-bearer"],
+)
+def test_a_v1_route_refuses_a_request_without_a_valid_key(
+    api: Api, method: str, path: str, headers: dict[str, str]
+) -> None:
+    answer = httpx.request(method, f"{api.url}{path}", headers=headers, json={})
+
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert answer.json()["status"] == 401
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_a_v1_route_accepts_a_valid_key(api: Api, method: str, path: str) -> None:
+    answer = api.http.request(method, path, json={})
+
+    assert answer.status_code not in {401, 403}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"])
+def test_operations_routes_need_no_key(api: Api, path: str) -> None:
+    assert httpx.get(f"{api.url}{path}").status_code == 200

@@ -18,6 +18,7 @@ from sqlalchemy import exc
 
 from budgetguard import __version__, services
 from budgetguard.bootstrap import App, build_app
+from budgetguard.cli_notify import register as register_notify_commands
 from budgetguard.cli_output import print_check_summary, print_status, status_json
 from budgetguard.config import DEFAULT_DATABASE_URL, Settings, load_settings
 from budgetguard.db import schema
@@ -199,11 +200,16 @@ def _progress(description: str) -> Iterator[Progress | None]:
         yield advance
 
 
+register_notify_commands(app)
+
+
 def main() -> None:
     """Run the command line; map every known failure to one line on stderr and an exit code."""
     logging.basicConfig(stream=sys.stderr, format="budgetguard: %(levelname)s: %(message)s")
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines narrate internals
+    # httpx logs every request's URL at INFO; a Slack URL is a secret.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         app()
     except ConfigError as error:

@@ -9,10 +9,19 @@ from decimal import Decimal
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
-from budgetguard.db.tables import alerts, budgets, evaluations, notifications, pauses, shops
+from budgetguard.db.tables import (
+    alerts,
+    budgets,
+    contacts,
+    deliveries,
+    evaluations,
+    notifications,
+    pauses,
+    shops,
+)
 from budgetguard.domain.period import Month
 
-ALL_TABLES = (notifications, alerts, pauses, evaluations, budgets, shops)
+ALL_TABLES = (deliveries, contacts, notifications, alerts, pauses, evaluations, budgets, shops)
 
 
 def first_day(month: str) -> date:

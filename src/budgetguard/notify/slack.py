@@ -1,0 +1,54 @@
+"""Slack incoming webhooks: a short message with the shop, month, percent, a bar, the action."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from budgetguard.domain.money import format_money
+from budgetguard.domain.notification import Kind, Notification
+from budgetguard.domain.recipients import Recipient
+from budgetguard.domain.wording import action_taken, progress_bar
+from budgetguard.notify.http import post
+
+
+def _escape(text: str) -> str:
+    # Slack's message formatting reserves these three characters.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_text(notification: Notification) -> str:
+    """Return the Slack message (mrkdwn)."""
+    n = notification
+    if n.kind is Kind.RESUMED:
+        what = "budget has headroom again"
+    else:
+        what = "reached " + ", ".join(f"{t} %" for t in n.thresholds)
+    return (
+        f"*{_escape(n.shop_name)}* (shop {n.shop_id}) — {n.month.label}: {what}\n"
+        f"`{progress_bar(n.percent)}` {n.percent} % "
+        f"(spent {format_money(n.spent)} of {format_money(n.budget)})\n"
+        f"{action_taken(n)}"
+    )
+
+
+class SlackTransport:
+    """POSTs a short text to a Slack incoming webhook; only 2xx counts as delivered."""
+
+    def __init__(self, client: httpx.AsyncClient, *, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    async def send(self, notification: Notification, recipient: Recipient, *, key: str) -> None:
+        body = json.dumps({"text": slack_text(notification)}, ensure_ascii=False)
+        await post(
+            self._client,
+            recipient.target,
+            content=body.encode(),
+            headers={"content-type": "application/json"},
+            timeout=self._timeout,
+        )
+
+    async def aclose(self) -> None:
+        """The HTTP client is shared with the webhooks, which close it."""

@@ -119,7 +119,9 @@ class World:
         return services.run_check(app=self.app, at=instant, channel=self.channel)
 
     def with_settings(self, **overrides: object) -> World:
-        settings = load_settings(database_url=self.app.settings.database_url, **overrides)
+        """The same world with more settings (on top of those it has)."""
+        current = self.app.settings.model_dump(exclude_defaults=True)
+        settings = load_settings(**{**current, **overrides})
         return World(
             App(settings, self.app.engine, self.clock), self.platform, self.clock, self.channel
         )

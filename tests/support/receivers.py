@@ -16,12 +16,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from standardwebhooks import Webhook, WebhookVerificationError
 
 HANG = "hang"
 GARBAGE = "garbage"
 REDIRECT = "redirect"
 HUGE = "huge"
+SLOW = "slow"
+"""Answers 200 once `release` is set."""
 
 
 @dataclass
@@ -72,54 +75,63 @@ class WebhookReceiver:
         return [r.headers.get("webhook-id", "") for r in self.received]
 
 
-def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    receiver: WebhookReceiver
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            answer = receiver.next_answer()
-            receiver.record(self, body, answer)
-            if answer == HANG:
-                receiver.release.wait(30)
-                self.close_connection = True
-                return
-            if answer == GARBAGE:
-                self.wfile.write(b"\x00\x01 this is not HTTP \xff\r\n\r\n")
-                self.close_connection = True
-                return
-            self._answer(answer)
 
-        def _answer(self, answer: int | str) -> None:
-            status = 302 if answer == REDIRECT else 200 if answer == HUGE else int(answer)
-            self.send_response(status)
-            if answer == REDIRECT:
-                self.send_header("location", "http://127.0.0.1:9/elsewhere")
-            size = 50 * 1024 * 1024 if answer == HUGE else 2
-            self.send_header("content-length", str(size))
-            self.end_headers()
-            try:
-                if answer == HUGE:
-                    chunk = b"x" * 65536
-                    for _ in range(size // len(chunk)):
-                        self.wfile.write(chunk)
-                else:
-                    self.wfile.write(b"ok")
-            except OSError:
-                self.close_connection = True  # the sender stopped reading: as it should
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+    def do_POST(self) -> None:
+        receiver = self.server.receiver
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        answer = receiver.next_answer()
+        receiver.record(self, body, answer)
+        if answer == HANG:
+            receiver.release.wait(30)
+            self.close_connection = True
+        elif answer == GARBAGE:
+            self.wfile.write(b"\x00\x01 this is not HTTP \xff\r\n\r\n")
+            self.close_connection = True
+        elif answer == HUGE:
+            self._huge()
+        elif answer == SLOW:
+            receiver.release.wait(30)
+            self._answer(200)
+        else:
+            self._answer(302 if answer == REDIRECT else int(answer))
 
-    return Handler
+    def _answer(self, status: int) -> None:
+        self.send_response(status)
+        if status == 302:
+            self.send_header("location", "http://127.0.0.1:9/elsewhere")
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def _huge(self) -> None:
+        chunk = b"x" * 65536
+        self.send_response(200)
+        self.send_header("content-length", str(len(chunk) * 800))  # 50 MiB
+        self.end_headers()
+        try:
+            for _ in range(800):
+                self.wfile.write(chunk)
+        except OSError:
+            self.close_connection = True  # the sender stopped reading: as it should
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 @contextmanager
 def webhook_receiver(receiver: WebhookReceiver | None = None) -> Iterator[WebhookReceiver]:
     """Serve `receiver` on a loopback port for the length of the block."""
     receiver = receiver or WebhookReceiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.receiver = receiver
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -159,8 +171,6 @@ def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[SmtpInbox]:
     inbox = SmtpInbox(port=_free_port())
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
-        from aiosmtpd.smtp import AuthResult
-
         given = (auth.login.decode(), auth.password.decode())
         inbox.logins.append(given)
         return AuthResult(success=given == login)

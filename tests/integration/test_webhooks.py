@@ -21,7 +21,7 @@ from support.receivers import (
     webhook_receiver,
 )
 
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 
 
 @pytest.fixture

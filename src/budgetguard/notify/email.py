@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
@@ -14,6 +15,9 @@ from budgetguard.notify.addresses import SmtpServer
 from budgetguard.notify.channel import SendFailed
 from budgetguard.notify.templates import Templates
 
+# Headers unfolded up to RFC 5322's hard limit: the standard library's folding of a long subject
+# with a non-ASCII character puts a second space into it (CPython's header folder).
+POLICY = email.policy.SMTP.clone(max_line_length=998)
 SMTP_CONNECTIONS = 8
 """SMTP sessions open at once: one server takes them all, so they are few."""
 
@@ -23,7 +27,7 @@ def build_message(
 ) -> EmailMessage:
     """Return the e-mail for one recipient. Its Message-ID is the same on every retry."""
     rendered = templates.render(notification)
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = rendered.subject
@@ -60,7 +64,10 @@ class EmailTransport:
         async with self._sessions:
             try:
                 await aiosmtplib.send(
-                    message,
+                    # Flattened here, with our policy (aiosmtplib would refold the headers).
+                    message.as_bytes(),
+                    sender=getaddresses([self._sender])[0][1],
+                    recipients=[recipient.target],
                     hostname=server.host,
                     port=server.port,
                     username=server.username,

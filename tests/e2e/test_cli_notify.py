@@ -135,7 +135,7 @@ def test_the_worker_stops_cleanly_on_sigterm(engine: Engine, db_url: str) -> Non
         app.close()
         assert receiver.arrived.wait(60)
         worker.send_signal(signal.SIGTERM)
-        out, err = worker.communicate(timeout=60)
+        _, err = worker.communicate(timeout=60)
 
     assert worker.returncode == 0, err
     assert "1 notifications dispatched, 1 delivered" in err

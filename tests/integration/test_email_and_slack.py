@@ -34,7 +34,8 @@ def email_contact(world: World, address: str = "owner@quasar.example") -> None:
 def parts(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     return text.get_content(), html.get_content()
 
 
@@ -80,7 +81,8 @@ def test_an_unreachable_smtp_server_is_retried_and_its_password_never_stored(
 
     (record,) = services_notify.list_deliveries(app=mailing.app)
     assert record.status is Status.FAILED
-    assert record.last_error and record.last_error.startswith("SMTP:")
+    assert record.last_error
+    assert record.last_error.startswith("SMTP:")
     assert PASSWORD not in record.last_error
 
 

@@ -118,6 +118,13 @@ class World:
         instant = parse_instant(at, self.app.settings.zone)
         return services.run_check(app=self.app, at=instant, channel=self.channel)
 
+    @classmethod
+    def on(cls, engine: Engine) -> World:
+        """A world on `engine`'s database (the caller disposes of the engine)."""
+        clock = FakeClock()
+        url = engine.url.render_as_string(hide_password=False)
+        return cls(App(Settings(database_url=url), engine, clock), Platform(engine), clock)
+
     def with_settings(self, **overrides: object) -> World:
         """The same world with more settings (on top of those it has)."""
         current = self.app.settings.model_dump(exclude_defaults=True)

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     delivery_timeout: float = Field(default=5.0, gt=0, le=120)
     delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
-    delivery_poll_interval: float = Field(default=1.0, gt=0, le=3_600)
+    delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
 
     @field_validator("operator_channels", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from budgetguard.domain.recipients import CONSOLE_KEY, ChannelKind, Recipient
 from budgetguard.notify.addresses import SmtpServer
 from budgetguard.notify.channel import Channel, Transport
 from budgetguard.notify.email import EmailTransport
-from budgetguard.notify.http import make_client
+from budgetguard.notify.http import HttpClient
 from budgetguard.notify.slack import SlackTransport
 from budgetguard.notify.templates import Templates
 from budgetguard.notify.webhook import WebhookTransport
@@ -66,13 +66,13 @@ class Routes:
 @asynccontextmanager
 async def open_routes(config: RouteConfig, console: Channel) -> AsyncIterator[Routes]:
     """Open the transports (one shared HTTP client) for the length of a delivery run."""
-    client = make_client(
+    client = HttpClient(
         timeout=config.timeout, connections=config.connections, allow_private=config.allow_private
     )
-    webhook = WebhookTransport(client, timeout=config.timeout)
+    webhook = WebhookTransport(client)
     transports: dict[ChannelKind, Transport] = {
         ChannelKind.WEBHOOK: webhook,
-        ChannelKind.SLACK: SlackTransport(client, timeout=config.timeout),
+        ChannelKind.SLACK: SlackTransport(client),
         ChannelKind.EMAIL: EmailTransport(
             server=config.smtp,
             sender=config.sender,

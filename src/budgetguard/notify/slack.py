@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
 from budgetguard.domain.money import format_money
 from budgetguard.domain.notification import Kind, Notification
 from budgetguard.domain.recipients import Recipient
 from budgetguard.domain.wording import action_taken, progress_bar
-from budgetguard.notify.http import post
+from budgetguard.notify.http import HttpClient
 
 
 def _escape(text: str) -> str:
@@ -36,19 +34,13 @@ def slack_text(notification: Notification) -> str:
 class SlackTransport:
     """POSTs a short text to a Slack incoming webhook; only 2xx counts as delivered."""
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: float) -> None:
+    def __init__(self, client: HttpClient) -> None:
         self._client = client
-        self._timeout = timeout
 
     async def send(self, notification: Notification, recipient: Recipient, *, key: str) -> None:
         body = json.dumps({"text": slack_text(notification)}, ensure_ascii=False)
-        await post(
-            self._client,
-            recipient.target,
-            content=body.encode(),
-            headers={"content-type": "application/json"},
-            timeout=self._timeout,
-        )
+        headers = {"content-type": "application/json"}
+        await self._client.post(recipient.target, content=body.encode(), headers=headers)
 
     async def aclose(self) -> None:
-        """The HTTP client is shared with the webhooks, which close it."""
+        """The HTTP clients are shared with the webhooks, which close them."""

@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import httpx
 from standardwebhooks import Webhook
 
 from budgetguard.domain.notification import Kind, Notification
 from budgetguard.domain.recipients import Recipient
 from budgetguard.notify.channel import SendFailed
-from budgetguard.notify.http import post
+from budgetguard.notify.http import HttpClient
 
 PAYLOAD_VERSION = 1
 EVENT_TYPES = {Kind.THRESHOLD: "budget.threshold_crossed", Kind.RESUMED: "budget.shop_resumed"}
@@ -69,9 +68,8 @@ def signed_headers(*, secret: str, message_id: str, body: str, at: datetime) -> 
 class WebhookTransport:
     """POSTs signed notifications to webhook endpoints; only 2xx counts as delivered."""
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: float) -> None:
+    def __init__(self, client: HttpClient) -> None:
         self._client = client
-        self._timeout = timeout
 
     async def send(self, notification: Notification, recipient: Recipient, *, key: str) -> None:
         if not recipient.secret:
@@ -84,13 +82,7 @@ class WebhookTransport:
             body=body,
             at=datetime.now(UTC),
         )
-        await post(
-            self._client,
-            recipient.target,
-            content=body.encode(),
-            headers=headers,
-            timeout=self._timeout,
-        )
+        await self._client.post(recipient.target, content=body.encode(), headers=headers)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -58,10 +58,11 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 self._raise_crash()
-                if await self._step():
+                found = await self._step()
+                if found:
                     continue
-                if once and not self._inflight:
-                    break
+                if found is False and once and not self._inflight:
+                    break  # nothing was due when last looked, and nothing is in flight
                 await self._wait(stopping)
             if self._inflight:
                 await asyncio.wait(self._inflight)
@@ -73,25 +74,31 @@ class DeliveryWorker:
             self._console.shutdown(wait=True)
         return self.report
 
-    async def _step(self) -> bool:
-        """Dispatch a batch, claim what there is room for, start it; return whether any was."""
+    async def _step(self) -> bool | None:
+        """Dispatch a batch, claim what there is room for, start it.
+
+        Return True when there was work, False when nothing was due, None when there was no
+        room to look (the in-flight sends must finish first).
+        """
         dispatched = await self._in_db(self._store.dispatch, self._options.dispatch_batch)
         self.report.dispatched += dispatched
         free = self._options.concurrency - len(self._inflight)
-        claimed: list[Claimed] = []
-        if free >= min(self._options.batch_size, self._options.concurrency // 2) or not (
-            self._inflight
-        ):
-            limit = min(free, self._options.batch_size)
-            full = {lane for lane, n in self._lanes.items() if n >= self._options.per_recipient}
-            channels = [ChannelKind.EMAIL] if SMTP_LANE in full else []
-            claimed = await self._in_db(
-                self._store.claim, limit, skip=full - {SMTP_LANE}, channels=channels,
-                pick=self._pick,
-            )  # fmt: skip
-            self._start(claimed)
+        if free < min(self._options.batch_size, self._options.concurrency // 2) and self._inflight:
+            await self._flush()
+            return True if dispatched else None
+        limit = min(free, self._options.batch_size)
+        full = {lane for lane, n in self._lanes.items() if n >= self._options.per_recipient}
+        channels = [ChannelKind.EMAIL] if SMTP_LANE in full else []
+        claimed = await self._in_db(
+            self._store.claim, limit, skip=full - {SMTP_LANE}, channels=channels,
+            pick=self._pick,
+        )  # fmt: skip
+        self._start(claimed)
         await self._flush()
-        return dispatched > 0 or bool(claimed)
+        if dispatched or claimed:
+            return True
+        # Records of a busy recipient were passed over: wait for its sends, do not stop.
+        return None if full else False
 
     async def _wait(self, stopping: asyncio.Future[Any]) -> None:
         """Wait for a send to finish, for `stop`, or for the poll interval."""

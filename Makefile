@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 DEMO_DB := var/demo.db
 DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
 
-.PHONY: help install run test lint typecheck pytest bench clean
+.PHONY: help install run test lint typecheck pytest bench bench-delivery clean
 
 help:
 	@echo "make run    set up, then show budgetguard at work on the sample data (SQLite)"
 	@echo "make test   set up, then lint, type-check and run every test"
 	@echo "make bench  set up, then run the evaluation benchmark (long; see README)"
+	@echo "make bench-delivery  set up, then run the webhook delivery benchmark (about a minute)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate.py
+
+bench-delivery: $(STAMP)
+	$(BIN)/python benchmarks/delivery.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

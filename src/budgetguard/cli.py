@@ -208,8 +208,6 @@ def main() -> None:
     logging.basicConfig(stream=sys.stderr, format="budgetguard: %(levelname)s: %(message)s")
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines narrate internals
-    # httpx logs every request's URL at INFO; a Slack URL is a secret.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         app()
     except ConfigError as error:

@@ -79,37 +79,44 @@ def add_contact(*, app: App, shop_id: int, spec: ContactSpec) -> AddedContact:
     return AddedContact(contact, created, generated)
 
 
-def replace_contacts(*, app: App, shop_id: int, specs: Sequence[ContactSpec]) -> list[Contact]:
+@dataclass(frozen=True, slots=True)
+class ReplacedContacts:
+    contacts: list[Contact]
+    new_secrets: dict[int, str]
+    """The secrets budgetguard generated for new webhooks, by contact id: shown once, only here."""
+
+
+def replace_contacts(*, app: App, shop_id: int, specs: Sequence[ContactSpec]) -> ReplacedContacts:
     """Make the shop's contacts exactly `specs` (all checked first: all or nothing).
 
     Contacts that stay keep their id and, unless a new one is given, their secret; new webhooks
-    without a secret get a generated one (read it from the returned contacts).
+    without a secret get a generated one.
     """
     open_database(app)
     allow = app.settings.webhook_allow_private
-    checked = list(
-        {
-            (c.kind, c.target): c for c in (check_contact(s, allow_private=allow) for s in specs)
-        }.values()
-    )
+    checked = {}
+    for spec in specs:
+        contact = check_contact(spec, allow_private=allow)
+        checked[(contact.kind, contact.target)] = contact
+    generated: dict[int, str] = {}
     with app.engine.begin() as connection:
         _require_shop(connection, shop_id)
         current = {(c.kind, c.target): c for c in contacts_db.shop_contacts(connection, shop_id)}
-        wanted = {(c.kind, c.target) for c in checked}
-        stale = [c.id for key, c in current.items() if key not in wanted]
+        stale = [c.id for key, c in current.items() if key not in checked]
         if stale:
             contacts_db.delete_contacts(connection, shop_id=shop_id, ids=stale)
-        for spec in checked:
-            kept = current.get((spec.kind, spec.target))
-            if kept is not None:
-                contacts_db.enable_contact(connection, kept.id, secret=spec.secret)
+        for key, spec in checked.items():
+            if key in current:
+                contacts_db.enable_contact(connection, current[key].id, secret=spec.secret)
                 continue
-            secret = spec.secret or (_new_secret() if spec.kind is ChannelKind.WEBHOOK else None)
-            contacts_db.insert_contact(
-                connection, shop_id=shop_id, kind=spec.kind, target=spec.target, secret=secret,
-                now=app.clock(),
+            new = _new_secret() if spec.kind is ChannelKind.WEBHOOK and not spec.secret else None
+            contact_id = contacts_db.insert_contact(
+                connection, shop_id=shop_id, kind=spec.kind, target=spec.target,
+                secret=spec.secret or new, now=app.clock(),
             )  # fmt: skip
-        return contacts_db.shop_contacts(connection, shop_id)
+            if new:
+                generated[contact_id] = new
+        return ReplacedContacts(contacts_db.shop_contacts(connection, shop_id), generated)
 
 
 def list_contacts(*, app: App, shop_id: int) -> list[Contact]:

@@ -114,12 +114,13 @@ def test_put_replaces_the_set_and_keeps_what_stays(shop: World) -> None:
         specs=[ContactSpec(EMAIL, "keep@example.com"), ContactSpec(WEBHOOK, PUBLIC_HOOK)],
     )
 
-    assert [(c.kind, c.target) for c in after] == [
+    assert list(after.new_secrets) == [after.contacts[1].id]
+    assert after.new_secrets[after.contacts[1].id] == after.contacts[1].secret
+    assert [(c.kind, c.target) for c in after.contacts] == [
         (EMAIL, "keep@example.com"),
         (WEBHOOK, PUBLIC_HOOK),
     ]
-    assert after[0].id == kept
-    assert after[1].secret is not None
+    assert after.contacts[0].id == kept
 
 
 def test_put_is_all_or_nothing(shop: World) -> None:

@@ -59,7 +59,9 @@ def test_an_email_reaches_the_smtp_server_with_subject_bodies_and_headers(world:
     assert message["From"] == "Marketplace budgets <budgets@market.example>"
     assert message["To"] == "owner@quasar.example"
     assert message["X-Budgetguard-Notification-Id"] == str(notification["id"])
-    assert message["Message-ID"] == f"<notification-{notification['id']}.contact-1@market.example>"
+    (contact,) = services_notify.list_contacts(app=mailing.app, shop_id=2)
+    expected_id = f"<notification-{notification['id']}.contact-{contact.id}@market.example>"
+    assert message["Message-ID"] == expected_id
     text, html = parts(message)
     assert "Spent:     1,250.50 (104.20 %)" in text
     assert "Budget:    1,200.00" in text

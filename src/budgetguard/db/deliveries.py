@@ -10,7 +10,7 @@ the lease.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -90,13 +90,16 @@ def claim_due(
 
 def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
     d, c = deliveries.c, contacts.c
+    n = notifications.c
+    content = [n.id, n.kind, n.shop_id, n.shop_name, n.month, n.budget, n.spent, n.thresholds]
+    content += [n.action, n.evaluated_on, n.created_at]
     query = (
         select(
-            notifications,
+            *content,
             d.id.label("delivery_id"),
             d.recipient,
             d.channel,
-            d.attempts.label("delivery_attempts"),
+            d.attempts,  # the notification's own `attempts` is not read: this is the count
             *_contact_columns(),
         )
         .select_from(
@@ -152,8 +155,8 @@ def _claimed(row: Any) -> Claimed:
         id=row.delivery_id,
         recipient=row.recipient,
         channel=ChannelKind(row.channel),
-        attempts=row.delivery_attempts,
-        notification=replace(to_notification(row), attempts=row.delivery_attempts),
+        attempts=row.attempts,
+        notification=to_notification(row),
         contact=contact,
     )
 

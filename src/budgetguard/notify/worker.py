@@ -48,6 +48,7 @@ class DeliveryWorker:
         self._lanes: Counter[str] = Counter()
         self._outcomes: list[Outcome] = []
         self._crashed: BaseException | None = None
+        self._free = options.concurrency
         self._db = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-db")
         self._console = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-console")
         self.report = DeliveryReport()
@@ -86,11 +87,11 @@ class DeliveryWorker:
         if free < min(self._options.batch_size, self._options.concurrency // 2) and self._inflight:
             await self._flush()
             return True if dispatched else None
-        limit = min(free, self._options.batch_size)
+        self._free = free  # network sends this claim may start; console records are batched
         full = {lane for lane, n in self._lanes.items() if n >= self._options.per_recipient}
         channels = [ChannelKind.EMAIL] if SMTP_LANE in full else []
         claimed = await self._in_db(
-            self._store.claim, limit, skip=full - {SMTP_LANE}, channels=channels,
+            self._store.claim, self._options.batch_size, skip=full - {SMTP_LANE}, channels=channels,
             pick=self._pick,
         )  # fmt: skip
         self._start(claimed)
@@ -111,13 +112,15 @@ class DeliveryWorker:
             await asyncio.wait(self._inflight, timeout=0.02)
 
     def _pick(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Take each recipient's records up to its quota; the console has none."""
+        """Take records while there are free slots, each recipient's up to its quota; the console
+        takes any number (one batch, one slot)."""
         taken: Counter[str] = Counter()
         chosen = []
         for candidate in candidates:
             lane = _lane(candidate.recipient, candidate.channel)
             if lane != CONSOLE_KEY:
-                if self._lanes[lane] + taken[lane] >= self._options.per_recipient:
+                busy = self._lanes[lane] + taken[lane] >= self._options.per_recipient
+                if busy or taken.total() >= self._free:
                     continue
                 taken[lane] += 1
             chosen.append(candidate)

@@ -219,3 +219,31 @@ def test_webhooks_are_dispatched_to_the_contacts_of_dispatch_time(local: World) 
 
     assert receiver.received == [], "the notification was dispatched before the contact existed"
     assert len(local.channel.sent) == 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_private_target_is_refused_at_send_time_too(local: World, host: str) -> None:
+    """Added while private targets were allowed; by send time they are not (or DNS changed)."""
+    with webhook_receiver(WebhookReceiver(secret=SECRET)) as receiver:
+        overspend(local)
+        spec = ContactSpec(ChannelKind.WEBHOOK, f"https://{host}:{receiver.port}/hook", SECRET)
+        services_notify.add_contact(app=local.app, shop_id=1, spec=spec)
+        guarded = local.with_settings(webhook_allow_private=False)
+        guarded.check("2020-07-31")
+
+    assert receiver.received == []
+    record = only_record(guarded)
+    assert record.status is Status.FAILED
+    assert record.last_error is not None
+    assert record.last_error.startswith("refused:")
+    assert "loopback, private or link-local" in record.last_error
+
+
+def test_plain_http_is_refused_at_send_time_without_the_setting(local: World) -> None:
+    with webhook_receiver(WebhookReceiver(secret=SECRET)) as receiver:
+        overspend(local)
+        hook(local, 1, receiver)
+        local.with_settings(webhook_allow_private=False).check("2020-07-31")
+
+    assert receiver.received == []
+    assert only_record(local).last_error == "refused: the URL is not HTTPS"

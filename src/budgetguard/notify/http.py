@@ -42,7 +42,10 @@ class HttpClient:
         """POST `content`; return when the answer is 2xx, else raise SendFailed (410: gone)."""
         try:
             if not self._allow_private:
-                check_literal(urlsplit(url).hostname or "")
+                parts = urlsplit(url)
+                if parts.scheme != "https":
+                    raise ForbiddenTarget("the URL is not HTTPS")
+                check_literal(parts.hostname or "")
             async with asyncio.timeout(self._timeout):
                 status = await self._post(url, content=content, headers=headers)
         except TimeoutError:

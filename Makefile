@@ -8,13 +8,14 @@ DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test lint typecheck pytest bench bench-api clean
+.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery clean
 
 help:
 	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
 	@echo "make test   set up, then lint, type-check and run every test"
 	@echo "make bench  set up, then run the evaluation benchmark (long; see README)"
 	@echo "make bench-api  set up, then run the HTTP API benchmark (a few minutes; see README)"
+	@echo "make bench-delivery  set up, then run the webhook delivery benchmark (about a minute)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,9 @@ bench: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api.py
+
+bench-delivery: $(STAMP)
+	$(BIN)/python benchmarks/delivery.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -118,8 +118,17 @@ class World:
         instant = parse_instant(at, self.app.settings.zone)
         return services.run_check(app=self.app, at=instant, channel=self.channel)
 
+    @classmethod
+    def on(cls, engine: Engine) -> World:
+        """A world on `engine`'s database (the caller disposes of the engine)."""
+        clock = FakeClock()
+        url = engine.url.render_as_string(hide_password=False)
+        return cls(App(Settings(database_url=url), engine, clock), Platform(engine), clock)
+
     def with_settings(self, **overrides: object) -> World:
-        settings = load_settings(database_url=self.app.settings.database_url, **overrides)
+        """The same world with more settings (on top of those it has)."""
+        current = self.app.settings.model_dump(exclude_defaults=True)
+        settings = load_settings(**{**current, **overrides})
         return World(
             App(settings, self.app.engine, self.clock), self.platform, self.clock, self.channel
         )

@@ -18,6 +18,7 @@ from sqlalchemy import exc
 
 from budgetguard import __version__, services
 from budgetguard.bootstrap import App, build_app
+from budgetguard.cli_notify import register as register_notify_commands
 from budgetguard.cli_output import print_check_summary, print_status, status_json
 from budgetguard.config import DEFAULT_DATABASE_URL, Settings, load_settings
 from budgetguard.db import schema
@@ -219,6 +220,9 @@ def _progress(description: str) -> Iterator[Progress | None]:
             bar.update(task, completed=done, total=total)
 
         yield advance
+
+
+register_notify_commands(app)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,15 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from budgetguard.domain.errors import ConfigError
+from budgetguard.domain.recipients import (
+    CONSOLE_KEY,
+    ChannelKind,
+    Recipient,
+    operator_key,
+    parse_operator_channel,
+)
 from budgetguard.domain.thresholds import ThresholdPolicy
+from budgetguard.notify.addresses import SmtpServer, normalize_email, parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite:///budgetguard.db"
 
@@ -40,6 +49,38 @@ class Settings(BaseSettings):
     delivery_interval: float = Field(default=1.0, gt=0, le=3600)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     log_format: Literal["text", "json"] = "text"
+
+    # --- notifications that reach people (issue 4; README "Notifications and delivery") ----
+    operator_channels: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "budgetguard <budgetguard@localhost>"
+    template_dir: Path | None = None
+    webhook_allow_private: bool = False
+    delivery_timeout: float = Field(default=5.0, gt=0, le=120)
+    delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
+    delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
+
+    @field_validator("operator_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, value: Any) -> Any:
+        # Whitespace or commas separate the URLs (a comma inside a URL must be %2C).
+        if isinstance(value, str):
+            return tuple(part for part in value.replace(",", " ").split() if part)
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _readable_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("template_dir")
+    @classmethod
+    def _existing_directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"not a directory: {str(value)!r}")
+        return value
 
     @field_validator("thresholds", mode="before")
     @classmethod
@@ -81,6 +122,37 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"BUDGETGUARD_THRESHOLDS / BUDGETGUARD_PAUSE_AT: {error}") from None
         return self
+
+    @model_validator(mode="after")
+    def _valid_delivery(self) -> Settings:
+        try:
+            self.operator_recipients  # noqa: B018 - parses every channel
+        except ValueError as error:
+            raise ValueError(f"BUDGETGUARD_OPERATOR_CHANNELS: {error}") from None
+        if self.delivery_lease < 3 * self.delivery_timeout:
+            raise ValueError(
+                "BUDGETGUARD_DELIVERY_LEASE must be at least 3 x BUDGETGUARD_DELIVERY_TIMEOUT, "
+                "so that a claim outlives its attempt"
+            )
+        return self
+
+    @property
+    def operator_recipients(self) -> dict[str, Recipient]:
+        """The operator channels by recipient key (raises ValueError for an unusable one)."""
+        recipients = {}
+        for secret_url in self.operator_channels:
+            url = secret_url.get_secret_value()
+            recipient = parse_operator_channel(url, allow_plain_http=self.webhook_allow_private)
+            if recipient.kind is ChannelKind.EMAIL:
+                recipient = Recipient(ChannelKind.EMAIL, normalize_email(recipient.target))
+            key = CONSOLE_KEY if recipient.kind is ChannelKind.CONSOLE else operator_key(url)
+            recipients[key] = recipient
+        return recipients
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        url = self.smtp_url
+        return None if url is None else parse_smtp_url(url.get_secret_value())
 
     @property
     def zone(self) -> ZoneInfo:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from budgetguard.bootstrap import App
+from budgetguard.bootstrap import App, delivery_setup
 from budgetguard.db import schema
 from budgetguard.db.engine import check_connection
 from budgetguard.db.evaluator import EvaluationReport, Progress, evaluate
@@ -76,16 +76,11 @@ def evaluate_month(
 
 
 def deliver(*, app: App, channel: Channel) -> DeliveryReport:
-    """Deliver every due notification through `channel`."""
-    settings = app.settings
-    return deliver_due(
-        engine=app.engine,
-        channel=channel,
-        clock=app.clock,
-        batch_size=settings.delivery_batch_size,
-        lease=settings.lease,
-        max_attempts=settings.delivery_max_attempts,
-    )
+    """Dispatch every due notification to its recipients and deliver what is due, once.
+
+    `channel` is the console: it takes the notifications that have no other recipient.
+    """
+    return deliver_due(delivery_setup(app, channel))
 
 
 def shop_status(*, app: App, at: datetime, shop_ids: Sequence[int] = ()) -> Iterator[ShopStatus]:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from budgetguard.db.evaluation_sql import ChunkScope, EvaluationSql, Stamp
 from budgetguard.db.evaluator import _evaluate_chunk
 from budgetguard.db.retry import in_transaction
-from budgetguard.db.tables import alerts, notifications
+from budgetguard.db.tables import alerts, deliveries, notifications
 from budgetguard.domain.thresholds import ThresholdPolicy
 from support.cli import cli_env, command, run
 from support.platform import assert_consistent, expected_for_population, populate
@@ -87,10 +87,18 @@ def test_an_evaluation_killed_midway_loses_and_duplicates_nothing(
     assert finished.code == 0, finished.err
     assert_consistent(engine, shops)
     with engine.connect() as connection:
-        undelivered = connection.execute(
-            select(func.count()).where(notifications.c.status != "delivered")
+        undispatched = connection.execute(
+            select(func.count()).where(notifications.c.status != "dispatched")
         ).scalar_one()
-    assert undelivered == 0
+        undelivered = connection.execute(
+            select(func.count()).where(deliveries.c.status != "delivered")
+        ).scalar_one()
+        records = connection.execute(select(func.count()).select_from(deliveries)).scalar_one()
+        by_status = connection.execute(
+            select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+        ).all()
+    assert (undispatched, undelivered) == (0, 0), (by_status, finished.err)
+    assert records == len(expected_for_population(shops)), "one console record each"
 
 
 def _queued(engine: Engine) -> int:

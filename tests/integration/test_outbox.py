@@ -1,14 +1,17 @@
-"""The outbox: queued with the evaluation, delivered after it, retried with back-off, never lost."""
+"""The outbox: queued with the evaluation, dispatched to recipients, retried, never lost."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import RowMapping
 
 from budgetguard import services
+from budgetguard.db.deliveries import claim_due
 from budgetguard.db.evaluator import evaluate
-from budgetguard.db.outbox import Status, claim_due
+from budgetguard.db.outbox import Status
+from budgetguard.db.tables import deliveries
 from budgetguard.domain.period import parse_instant
 from conftest import World
 from support.fakes import RecordingChannel
@@ -34,7 +37,13 @@ def queue_only(world: World, day: str) -> None:
     )
 
 
-def test_a_delivered_notification_is_not_delivered_again(world: World) -> None:
+def records(world: World) -> list[RowMapping]:
+    with world.app.engine.connect() as connection:
+        query = deliveries.select().order_by(deliveries.c.id)
+        return list(connection.execute(query).mappings())
+
+
+def test_a_notification_with_nobody_to_tell_goes_to_the_console_once(world: World) -> None:
     _overspend(world)
     world.check("2020-06-30")
 
@@ -42,9 +51,11 @@ def test_a_delivered_notification_is_not_delivered_again(world: World) -> None:
 
     assert report.delivered == 0
     assert len(world.channel.sent) == 1
-    (row,) = world.platform.notifications()
-    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("delivered", 1, None)
-    assert row["delivered_at"] == world.clock.now
+    (notification,) = world.platform.notifications()
+    assert (notification["status"], notification["next_attempt_at"]) == ("dispatched", None)
+    (row,) = records(world)
+    assert (row["recipient"], row["status"], row["attempts"]) == ("console", "delivered", 1)
+    assert (row["next_attempt_at"], row["delivered_at"]) == (None, world.clock.now)
 
 
 def test_a_failing_channel_never_blocks_the_evaluation(world: World) -> None:
@@ -56,7 +67,7 @@ def test_a_failing_channel_never_blocks_the_evaluation(world: World) -> None:
     assert report.evaluation.notifications == 1
     assert not world.platform.online(1), "the pause is committed whatever delivery does"
     assert (report.delivery.delivered, report.delivery.retrying) == (0, 1)
-    (row,) = world.platform.notifications()
+    (row,) = records(world)
     assert row["status"] == Status.FAILED
     assert row["last_error"] == "receiver said no"
 
@@ -73,11 +84,11 @@ def test_a_failed_delivery_is_retried_after_its_back_off_with_the_same_id(world:
     services.deliver(app=world.app, channel=world.channel)
 
     assert [n.id for n in world.channel.sent] == [first["id"]]
-    (row,) = world.platform.notifications()
+    (row,) = records(world)
     assert (row["status"], row["attempts"]) == ("delivered", 2)
 
 
-def test_a_notification_that_keeps_failing_ends_dead(world: World) -> None:
+def test_a_delivery_that_keeps_failing_ends_dead(world: World) -> None:
     stubborn = world.with_settings(delivery_max_attempts=3)
     _overspend(world)
     world.channel.fail_all = True
@@ -86,7 +97,7 @@ def test_a_notification_that_keeps_failing_ends_dead(world: World) -> None:
         world.clock.advance(timedelta(hours=2))
         services.deliver(app=stubborn.app, channel=world.channel)
 
-    (row,) = world.platform.notifications()
+    (row,) = records(world)
     assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("dead", 3, None)
 
 
@@ -94,8 +105,8 @@ def test_a_deliverer_that_dies_mid_batch_only_delays_it_by_the_lease(world: Worl
     _overspend(world, shops=2)
     queue_only(world, "2020-06-30")
 
-    class Crash(Exception):
-        pass
+    class Crash(BaseException):
+        """Dies like a killed process: nothing of budgetguard's catches it."""
 
     def crash(batch: object) -> dict[int, str]:
         raise Crash
@@ -104,26 +115,28 @@ def test_a_deliverer_that_dies_mid_batch_only_delays_it_by_the_lease(world: Worl
     dying.deliver = crash  # type: ignore[method-assign]
     with pytest.raises(Crash):
         services.deliver(app=world.app, channel=dying)
-    assert {row["status"] for row in world.platform.notifications()} == {"delivering"}
+    assert {row["status"] for row in records(world)} == {"delivering"}
 
     assert services.deliver(app=world.app, channel=world.channel).delivered == 0, "leased"
     world.clock.advance(timedelta(seconds=61))  # the default lease is 60 s
     assert services.deliver(app=world.app, channel=world.channel).delivered == 2
-    assert [row["attempts"] for row in world.platform.notifications()] == [2, 2]
+    assert [row["attempts"] for row in records(world)] == [2, 2]
 
 
-def test_concurrent_deliverers_take_different_batches(world: World, backend: str) -> None:
+def test_concurrent_deliverers_take_different_records(world: World, backend: str) -> None:
     if backend == "sqlite":
         pytest.skip("SQLite has one writer at a time: there is no second deliverer to race")
     _overspend(world, shops=4)
     queue_only(world, "2020-06-30")
+    services.deliver(app=world.app, channel=RecordingChannel(fail_all=True))
+    world.clock.advance(timedelta(hours=1))
     with world.app.engine.begin() as first:
         now = world.clock.now
         held = claim_due(first, now=now, lease_until=now + timedelta(minutes=1), limit=2)
         other = RecordingChannel()
         report = services.deliver(app=world.app, channel=other)
         assert report.delivered == 2, "the second deliverer skips the locked rows"
-    assert {n.id for n in other.sent}.isdisjoint({n.id for n in held})
+    assert {n.id for n in other.sent}.isdisjoint({c.notification.id for c in held})
 
 
 def test_notifications_are_delivered_in_batches_oldest_first(world: World) -> None:

@@ -23,7 +23,9 @@ from budgetguard.domain.period import parse_instant
 from support.fakes import FakeClock, RecordingChannel
 from support.legacy import JULY_1, JUNE_30, load_dump, portable_dump, run_client
 
-BG_TABLES = {"bg_alerts", "bg_evaluations", "bg_notifications", "bg_pauses"}
+BG_TABLES = {
+    "bg_alerts", "bg_evaluations", "bg_notifications", "bg_pauses", "bg_contacts", "bg_deliveries"
+}  # fmt: skip
 
 
 @pytest.fixture

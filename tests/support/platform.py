@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine, RowMapping
 from budgetguard.db.tables import (
     alerts,
     budgets,
+    contacts,
+    deliveries,
     evaluations,
     notifications,
     pauses,
@@ -20,7 +22,17 @@ from budgetguard.db.tables import (
 )
 from budgetguard.domain.period import Month
 
-ALL_TABLES = (spend_events, notifications, alerts, pauses, evaluations, budgets, shops)
+ALL_TABLES = (
+    spend_events,
+    deliveries,
+    contacts,
+    notifications,
+    alerts,
+    pauses,
+    evaluations,
+    budgets,
+    shops,
+)
 
 
 def first_day(month: str) -> date:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
 
@@ -140,4 +141,46 @@ spend_events = Table(
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("source", String(64), nullable=False),
+)
+
+# --- delivery to people (migration 0002) --------------------------------------------------------
+
+# A shop's contacts: e-mail addresses, signed webhooks (with their secret), Slack incoming webhooks.
+contacts = Table(
+    "bg_contacts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("shop_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(512), nullable=False),
+    Column("secret", String(255), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Set when the receiver answered 410 Gone; adding the contact again enables it.
+    Column("disabled_at", UtcDateTime, nullable=True),
+    Column("disabled_reason", String(255), nullable=True),
+    UniqueConstraint("shop_id", "kind", "target"),
+)
+
+# One row per (notification, recipient), made when the notification is dispatched: its own
+# status, attempts, next attempt (NULL when nothing more is to be done) and last error.
+deliveries = Table(
+    "bg_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("notification_id", Id, nullable=False),
+    # `contact:<id>`, `operator:<hash of the URL>` or `console`: who, without a secret.
+    Column("recipient", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("contact_id", Id, nullable=True),
+    Column("shop_id", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    # Dispatch makes each (notification, recipient) once, whatever runs concurrently.
+    UniqueConstraint("notification_id", "recipient"),
+    Index("ix_bg_deliveries_next_attempt_at_id", "next_attempt_at", "id"),
+    Index("ix_bg_deliveries_status_id", "status", "id"),
 )

@@ -23,3 +23,15 @@ class EvaluationBusy(BudgetguardError):
 
 class ConcurrentChange(BudgetguardError):
     """Rows changed between a transaction's read and its write; the transaction is retried."""
+
+
+class InvalidContact(ConfigError):
+    """A contact cannot be added: a bad address, a URL that is not HTTPS, a private host, …"""
+
+
+class UnknownShop(BudgetguardError):
+    """No shop has this id."""
+
+
+class UnknownContact(BudgetguardError):
+    """The shop has no contact with this id."""

@@ -1,80 +1,70 @@
-"""Deliver what the outbox holds through a channel, and schedule retries of what failed."""
+"""Run the delivery worker: once (what is due now) or until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import random
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from budgetguard.db.outbox import claim_due, mark_delivered, mark_failed
-from budgetguard.domain.backoff import retry_delay
-from budgetguard.domain.notification import Notification
 from budgetguard.notify.channel import Channel
+from budgetguard.notify.routes import RouteConfig, open_routes
+from budgetguard.notify.store import DeliveryReport, DeliveryStore
+from budgetguard.notify.worker import DeliveryWorker, WorkerOptions
 
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class DeliveryReport:
-    delivered: int = 0
-    retrying: int = 0
-    dead: int = 0
+__all__ = ["DeliveryReport", "DeliverySetup", "deliver_due", "deliver_until_signalled"]
 
 
-def deliver_due(
-    *,
-    engine: Engine,
-    channel: Channel,
-    clock: Callable[[], datetime],
-    batch_size: int,
-    lease: timedelta,
-    max_attempts: int,
-    rng: random.Random | None = None,
-) -> DeliveryReport:
-    """Deliver every due notification through `channel`, batch by batch, until none is due."""
-    rng = rng or random.Random()  # noqa: S311 - retry jitter, not secrets
-    report = DeliveryReport()
-    while True:
-        now = clock()
-        with engine.begin() as connection:
-            batch = claim_due(connection, now=now, lease_until=now + lease, limit=batch_size)
-        if not batch:
-            return report
-        errors = channel.deliver(batch)
-        finished = clock()
-        with engine.begin() as connection:
-            delivered = [n.id for n in batch if n.id not in errors]
-            mark_delivered(connection, delivered, now=finished)
-            report.delivered += len(delivered)
-            for notification in batch:
-                if notification.id in errors:
-                    _record_failure(connection, notification, errors[notification.id], report,
-                                    finished=finished, max_attempts=max_attempts, rng=rng,
-                                    channel=channel.name)  # fmt: skip
+@dataclass(frozen=True)
+class DeliverySetup:
+    """Everything a delivery run needs."""
+
+    engine: Engine
+    routes: RouteConfig
+    console: Channel
+    clock: Callable[[], datetime]
+    options: WorkerOptions
+    lease: timedelta
+    max_attempts: int
+    rng: random.Random | None = None
 
 
-def _record_failure(
-    connection: Connection,
-    notification: Notification,
-    error: str,
-    report: DeliveryReport,
-    *,
-    finished: datetime,
-    max_attempts: int,
-    rng: random.Random,
-    channel: str,
-) -> None:
-    attempt = notification.attempts
-    dead = attempt >= max_attempts
-    retry_at = None if dead else finished + retry_delay(attempt, rng=rng)
-    mark_failed(connection, notification.id, error=error, retry_at=retry_at)
-    report.dead += dead
-    report.retrying += not dead
-    log.warning(
-        "delivery of notification %s by %s failed (attempt %s%s): %s",
-        notification.id, channel, attempt, ", giving up" if dead else "", error,
-    )  # fmt: skip
+def deliver_due(setup: DeliverySetup) -> DeliveryReport:
+    """Dispatch and deliver everything due now; return when nothing due is left in flight."""
+    return asyncio.run(run_delivery(setup, once=True, stop=asyncio.Event()))
+
+
+def deliver_until_signalled(setup: DeliverySetup) -> DeliveryReport:
+    """Deliver as work comes due until SIGINT or SIGTERM, then finish what is in flight."""
+
+    async def main() -> DeliveryReport:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            return await run_delivery(setup, once=False, stop=stop)
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+    return asyncio.run(main())
+
+
+async def run_delivery(setup: DeliverySetup, *, once: bool, stop: asyncio.Event) -> DeliveryReport:
+    """Run one worker with its transports open."""
+    store = DeliveryStore(
+        setup.engine,
+        operators=setup.routes.dispatch_routes,
+        clock=setup.clock,
+        lease=setup.lease,
+        max_attempts=setup.max_attempts,
+        rng=setup.rng or random.Random(),  # noqa: S311 - retry jitter, not secrets
+    )
+    async with open_routes(setup.routes, setup.console) as routes:
+        worker = DeliveryWorker(store=store, routes=routes, options=setup.options)
+        return await worker.run(once=once, stop=stop)

@@ -4,7 +4,7 @@ Conditional like 0001 (IF NOT EXISTS), so it can run again after a failure halfw
 MySQL/MariaDB, whose DDL is not transactional.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import mysql
 from budgetguard.db.types import UtcDateTime
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,109 @@
+"""Shop contacts (`bg_contacts`): who at a shop hears about its budget, and how."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.tables import contacts, shops
+from budgetguard.domain.recipients import ChannelKind, Recipient
+
+REASON_LIMIT = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One of a shop's recipients. The webhook secret is kept out of `repr`."""
+
+    id: int
+    shop_id: int
+    kind: ChannelKind
+    target: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+    secret: str | None = field(default=None, repr=False)
+
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient(self.kind, self.target, self.secret)
+
+
+def shop_exists(connection: Connection, shop_id: int) -> bool:
+    query = select(shops.c.a_id).where(shops.c.a_id == shop_id)
+    return connection.execute(query).first() is not None
+
+
+def find_contact(
+    connection: Connection, *, shop_id: int, kind: ChannelKind, target: str
+) -> Contact | None:
+    c = contacts.c
+    query = select(contacts).where(c.shop_id == shop_id, c.kind == kind.value, c.target == target)
+    row = connection.execute(query).first()
+    return None if row is None else _contact(row)
+
+
+def insert_contact(
+    connection: Connection,
+    *,
+    shop_id: int,
+    kind: ChannelKind,
+    target: str,
+    secret: str | None,
+    now: datetime,
+) -> int:
+    """Add a contact; return its id."""
+    values = {"shop_id": shop_id, "kind": kind.value, "target": target, "secret": secret}
+    key = connection.execute(
+        contacts.insert().values(created_at=now, **values)
+    ).inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for the new contact")
+    return int(key[0])
+
+
+def enable_contact(connection: Connection, contact_id: int, *, secret: str | None) -> None:
+    """Enable a contact again (after a 410), with a new secret when one is given."""
+    values: dict[str, Any] = {"disabled_at": None, "disabled_reason": None}
+    if secret is not None:
+        values["secret"] = secret
+    connection.execute(update(contacts).where(contacts.c.id == contact_id).values(**values))
+
+
+def disable_contact(connection: Connection, contact_id: int, *, now: datetime, reason: str) -> None:
+    """Stop delivering to a contact (its receiver said 410 Gone)."""
+    connection.execute(
+        update(contacts)
+        .where(contacts.c.id == contact_id, contacts.c.disabled_at.is_(None))
+        .values(disabled_at=now, disabled_reason=reason[:REASON_LIMIT])
+    )
+
+
+def shop_contacts(connection: Connection, shop_id: int) -> list[Contact]:
+    query = select(contacts).where(contacts.c.shop_id == shop_id).order_by(contacts.c.id)
+    return [_contact(row) for row in connection.execute(query)]
+
+
+def delete_contacts(connection: Connection, *, shop_id: int, ids: list[int] | None = None) -> int:
+    """Remove the shop's contacts with these ids (all of them when `ids` is None)."""
+    statement = delete(contacts).where(contacts.c.shop_id == shop_id)
+    if ids is not None:
+        statement = statement.where(contacts.c.id.in_(ids))
+    return connection.execute(statement).rowcount
+
+
+def _contact(row: Any) -> Contact:
+    return Contact(
+        id=row.id,
+        shop_id=row.shop_id,
+        kind=ChannelKind(row.kind),
+        target=row.target,
+        secret=row.secret,
+        created_at=row.created_at,
+        disabled_at=row.disabled_at,
+        disabled_reason=row.disabled_reason,
+    )

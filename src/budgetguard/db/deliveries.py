@@ -1,0 +1,251 @@
+"""Delivery records (`bg_deliveries`): claim what is due, record outcomes, list, retry.
+
+A record is due while `next_attempt_at <= now`; delivered and dead records have none. A worker
+claims records (FOR UPDATE SKIP LOCKED, so concurrent workers take different ones) by counting
+the attempt and pushing the next attempt one lease ahead, and commits; it sends outside any
+transaction, then records the outcome. A worker that dies mid-flight only delays its claims by
+the lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.contacts import Contact
+from budgetguard.db.outbox import ERROR_TEXT_LIMIT, Status, any_id, to_notification
+from budgetguard.db.tables import contacts, deliveries, notifications
+from budgetguard.domain.notification import Notification
+from budgetguard.domain.recipients import ChannelKind
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery record a worker holds: what to send, to whom, and which attempt this is."""
+
+    id: int
+    recipient: str
+    channel: ChannelKind
+    attempts: int
+    notification: Notification
+    contact: Contact | None
+    """The shop contact it goes to (None for operator channels and the console, or when the
+    contact was removed since dispatch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: int
+    recipient: str
+    channel: ChannelKind
+
+
+Picker = Callable[[list[Candidate]], list[Candidate]]
+
+
+def claim_due(
+    connection: Connection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    skip: Collection[str] = (),
+    skip_channels: Collection[ChannelKind] = (),
+    pick: Picker | None = None,
+) -> list[Claimed]:
+    """Claim up to `limit` due records, oldest first, until `lease_until`.
+
+    Records of the recipients in `skip` or of `skip_channels` are passed over; `pick` may take
+    fewer of the locked candidates (a quota per recipient), the others stay due.
+    """
+    d = deliveries.c
+    query = select(d.id, d.recipient, d.channel).where(d.next_attempt_at <= now)
+    if skip:
+        query = query.where(d.recipient.not_in(list(skip)))
+    if skip_channels:
+        query = query.where(d.channel.not_in([c.value for c in skip_channels]))
+    query = query.order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(skip_locked=True)
+    found = [
+        Candidate(r.id, r.recipient, ChannelKind(r.channel)) for r in connection.execute(query)
+    ]
+    chosen = pick(found) if pick is not None else found
+    if not chosen:
+        return []
+    ids = [c.id for c in chosen]
+    # An attempt counts when it is claimed, so one that kills its worker still counts.
+    connection.execute(
+        update(deliveries)
+        .where(any_id(connection, d.id, ids))
+        .values(
+            status=Status.DELIVERING.value, attempts=d.attempts + 1, next_attempt_at=lease_until
+        )
+    )
+    return _load(connection, ids)
+
+
+def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
+    d, c = deliveries.c, contacts.c
+    n = notifications.c
+    content = [n.id, n.kind, n.shop_id, n.shop_name, n.month, n.budget, n.spent, n.thresholds]
+    content += [n.action, n.evaluated_on, n.created_at]
+    query = (
+        select(
+            *content,
+            d.id.label("delivery_id"),
+            d.recipient,
+            d.channel,
+            d.attempts,  # the notification's own `attempts` is not read: this is the count
+            *_contact_columns(),
+        )
+        .select_from(
+            deliveries.join(notifications, notifications.c.id == d.notification_id).outerjoin(
+                contacts, c.id == d.contact_id
+            )
+        )
+        .where(any_id(connection, d.id, ids))
+    )
+    by_id = {row.delivery_id: _claimed(row) for row in connection.execute(query)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _contact_columns() -> list[Any]:
+    return [column.label(f"c_{column.name}") for column in contacts.c]
+
+
+def _joined_contact(row: Any) -> Contact | None:
+    if row.c_id is None:
+        return None
+    return Contact(
+        id=row.c_id,
+        shop_id=row.c_shop_id,
+        kind=ChannelKind(row.c_kind),
+        target=row.c_target,
+        secret=row.c_secret,
+        created_at=row.c_created_at,
+        disabled_at=row.c_disabled_at,
+        disabled_reason=row.c_disabled_reason,
+    )
+
+
+def _record(row: Any) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row.id,
+        notification_id=row.notification_id,
+        shop_id=row.shop_id,
+        channel=ChannelKind(row.channel),
+        recipient=row.recipient,
+        status=Status(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+        contact=_joined_contact(row),
+    )
+
+
+def _claimed(row: Any) -> Claimed:
+    contact = _joined_contact(row)
+    return Claimed(
+        id=row.delivery_id,
+        recipient=row.recipient,
+        channel=ChannelKind(row.channel),
+        attempts=row.attempts,
+        notification=to_notification(row),
+        contact=contact,
+    )
+
+
+def mark_delivered(connection: Connection, ids: Sequence[int], *, now: datetime) -> None:
+    if ids:
+        connection.execute(
+            update(deliveries)
+            .where(any_id(connection, deliveries.c.id, ids))
+            .values(status=Status.DELIVERED.value, delivered_at=now, next_attempt_at=None)
+        )
+
+
+def mark_failed(
+    connection: Connection, delivery_id: int, *, error: str, retry_at: datetime | None
+) -> None:
+    """Record a failed attempt: try again at `retry_at`, or never (dead) when it is None."""
+    status = Status.FAILED if retry_at is not None else Status.DEAD
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(status=status.value, next_attempt_at=retry_at, last_error=error[:ERROR_TEXT_LIMIT])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """A delivery record as `deliveries list` shows it."""
+
+    id: int
+    notification_id: int
+    shop_id: int
+    channel: ChannelKind
+    recipient: str
+    status: Status
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    contact: Contact | None
+
+
+def list_records(
+    connection: Connection,
+    *,
+    status: Status | None = None,
+    shop_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[DeliveryRecord]:
+    """Return delivery records, newest first, `limit` at a time (keyset: ids below `before_id`)."""
+    d, c = deliveries.c, contacts.c
+    query = select(deliveries, *_contact_columns()).select_from(
+        deliveries.outerjoin(contacts, c.id == d.contact_id)
+    )
+    if status is not None:
+        query = query.where(d.status == status.value)
+    if shop_id is not None:
+        query = query.where(d.shop_id == shop_id)
+    if before_id is not None:
+        query = query.where(d.id < before_id)
+    query = query.order_by(d.id.desc()).limit(limit)
+    return [_record(row) for row in connection.execute(query)]
+
+
+def retry_records(
+    connection: Connection, ids: Sequence[int], *, now: datetime
+) -> dict[int, Status]:
+    """Make the failed, dead or pending records among `ids` due now with a fresh schedule.
+
+    Return the status each found record had before; delivered and delivering ones stay as they
+    are (a retry never duplicates a delivery in flight).
+    """
+    d = deliveries.c
+    found = {
+        row.id: Status(row.status)
+        for row in connection.execute(
+            select(d.id, d.status).where(d.id.in_(list(ids))).with_for_update()
+        )
+    }
+    retriable = [i for i, s in found.items() if s in _RETRIABLE]
+    if retriable:
+        connection.execute(
+            update(deliveries)
+            .where(d.id.in_(retriable))
+            .values(status=Status.PENDING.value, attempts=0, next_attempt_at=now)
+        )
+    return found
+
+
+_RETRIABLE = {Status.PENDING, Status.FAILED, Status.DEAD}

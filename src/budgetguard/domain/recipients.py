@@ -1,0 +1,156 @@
+"""Who hears about a notification: shop contacts, operator channels, the console.
+
+Pure rules about recipients' addresses: which URLs are acceptable, which network addresses are
+off limits (server-side request forgery), how a recipient is named in messages without giving
+away a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+TARGET_LIMIT = 512
+"""Longest e-mail address or URL a contact may have (it is part of a unique key)."""
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secret
+_SECRET_BODY = re.compile(r"^[A-Za-z0-9+/]{16,240}={0,2}$")
+_CREDENTIALS_IN_URL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_WHSEC = re.compile(r"whsec_[A-Za-z0-9+/=]+")
+
+
+class ChannelKind(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+    SLACK = "slack"
+    CONSOLE = "console"
+
+
+CONTACT_KINDS = (ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.SLACK)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where one delivery goes: a kind, an address or URL, and a webhook's signing secret."""
+
+    kind: ChannelKind
+    target: str = ""
+    secret: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The recipient as people may see it: no secret, no credential, no Slack token."""
+        if self.kind is ChannelKind.CONSOLE:
+            return "console"
+        if self.kind is ChannelKind.EMAIL:
+            return self.target
+        return display_url(self.target, keep_path=self.kind is ChannelKind.WEBHOOK)
+
+
+def operator_key(url: str) -> str:
+    """Return the recipient key of an operator channel: stable, and no secret in it."""
+    return "operator:" + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def contact_key(contact_id: int) -> str:
+    return f"contact:{contact_id}"
+
+
+CONSOLE_KEY = "console"
+
+
+def parse_operator_channel(url: str, *, allow_plain_http: bool) -> Recipient:
+    """Read one URL of BUDGETGUARD_OPERATOR_CHANNELS.
+
+    `mailto:ops@example.com` is e-mail; `slack+https://…` or `https://hooks.slack.com/…` is a
+    Slack incoming webhook; any other `https://…#whsec_…` is a signed webhook whose secret is
+    the fragment (a fragment is never sent over HTTP); `console:` is standard output.
+    """
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "console":
+        return Recipient(ChannelKind.CONSOLE)
+    if scheme == "mailto":
+        return Recipient(ChannelKind.EMAIL, url.split(":", 1)[1])
+    if scheme.startswith("slack+"):
+        target = url.split("+", 1)[1]
+        return Recipient(
+            ChannelKind.SLACK, check_web_url(target, allow_plain_http=allow_plain_http)
+        )
+    if scheme not in {"http", "https"}:
+        raise ValueError(f"unknown kind of channel {display_url(url)!r}")
+    if urlsplit(url).hostname == "hooks.slack.com":
+        return Recipient(ChannelKind.SLACK, check_web_url(url, allow_plain_http=allow_plain_http))
+    base, _, secret = url.partition("#")
+    if not secret:
+        raise ValueError(f"the webhook {display_url(url)!r} needs its secret as #whsec_…")
+    checked = check_web_url(base, allow_plain_http=allow_plain_http)
+    return Recipient(ChannelKind.WEBHOOK, checked, check_secret(secret))
+
+
+def check_web_url(url: str, *, allow_plain_http: bool) -> str:
+    """Return `url` if it is an absolute HTTPS URL (HTTP too when allowed); raise ValueError."""
+    if len(url) > TARGET_LIMIT:
+        raise ValueError(f"the URL is longer than {TARGET_LIMIT} characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError(f"not a URL: {display_url(url)!r}") from None
+    allowed = {"https", "http"} if allow_plain_http else {"https"}
+    if parts.scheme not in allowed:
+        raise ValueError(
+            f"{display_url(url)!r} is not HTTPS (plain HTTP only with "
+            "BUDGETGUARD_WEBHOOK_ALLOW_PRIVATE=1)"
+        )
+    if not parts.hostname:
+        raise ValueError(f"{display_url(url)!r} names no host")
+    if parts.fragment:
+        raise ValueError(f"{display_url(url)!r} has a fragment (#…), which is never sent")
+    return url
+
+
+def check_secret(secret: str) -> str:
+    """Return a Standard Webhooks secret (`whsec_` and base64 of at least 12 bytes)."""
+    body = secret.removeprefix(SECRET_PREFIX)
+    if not secret.startswith(SECRET_PREFIX) or not _SECRET_BODY.match(body):
+        raise ValueError("a webhook secret is `whsec_` followed by base64 of at least 12 bytes")
+    return secret
+
+
+def forbidden_address(address: str) -> bool:
+    """Whether a webhook may not connect to `address`: loopback, private, link-local, …"""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def display_url(url: str, *, keep_path: bool = False) -> str:
+    """Return `url` without credentials, query or fragment; without its path unless asked.
+
+    A Slack incoming-webhook URL carries its token in the path, so by default only the
+    scheme and host are shown.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<unreadable URL>"
+    if ":" in host:
+        host = f"[{host}]"
+    path = parts.path if keep_path else ("/…" if parts.path not in {"", "/"} else "")
+    return urlunsplit((parts.scheme, host + port, path, "", ""))
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """Remove every given secret, URL credentials and webhook secrets from an error text."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _CREDENTIALS_IN_URL.sub(r"\1***@", text)
+    return _WHSEC.sub("whsec_***", text)

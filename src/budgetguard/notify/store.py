@@ -1,0 +1,113 @@
+"""The delivery worker's database side: each method is one short transaction, no network in it."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from budgetguard.db.contacts import disable_contact
+from budgetguard.db.deliveries import Claimed, Picker, claim_due, mark_delivered, mark_failed
+from budgetguard.db.dispatch import Route, dispatch_due
+from budgetguard.domain.backoff import retry_delay
+from budgetguard.domain.recipients import ChannelKind
+
+log = logging.getLogger("budgetguard.notify")
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    dead: int = 0
+    dispatched: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.dead += other.dead
+        self.dispatched += other.dispatched
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one attempt ended: delivered (no error), failed, or failed for good."""
+
+    claimed: Claimed
+    label: str
+    error: str | None = None
+    gone: bool = False
+    final: bool = False
+
+
+class DeliveryStore:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        operators: Sequence[Route],
+        clock: Clock,
+        lease: timedelta,
+        max_attempts: int,
+        rng: random.Random,
+    ) -> None:
+        self._engine = engine
+        self._operators = list(operators)
+        self._clock = clock
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._rng = rng
+
+    def dispatch(self, limit: int) -> int:
+        with self._engine.begin() as connection:
+            return dispatch_due(
+                connection, now=self._clock(), limit=limit, operators=self._operators
+            )
+
+    def claim(
+        self, limit: int, *, skip: Collection[str], channels: Collection[ChannelKind], pick: Picker
+    ) -> list[Claimed]:
+        """Claim due records, passing over the recipients in `skip` and the `channels`."""
+        now = self._clock()
+        with self._engine.begin() as connection:
+            return claim_due(
+                connection, now=now, lease_until=now + self._lease, limit=limit, skip=skip,
+                skip_channels=channels, pick=pick,
+            )  # fmt: skip
+
+    def record(self, outcomes: Sequence[Outcome]) -> DeliveryReport:
+        """Record what each attempt did; schedule retries with back-off; bury the hopeless."""
+        report = DeliveryReport()
+        now = self._clock()
+        with self._engine.begin() as connection:
+            delivered = [o.claimed.id for o in outcomes if o.error is None]
+            mark_delivered(connection, delivered, now=now)
+            report.delivered = len(delivered)
+            for outcome in outcomes:
+                if outcome.error is None:
+                    continue
+                attempt = outcome.claimed.attempts
+                dead = outcome.final or outcome.gone or attempt >= self._max_attempts
+                retry_at = None if dead else now + retry_delay(attempt, rng=self._rng)
+                mark_failed(connection, outcome.claimed.id, error=outcome.error, retry_at=retry_at)
+                if outcome.gone and outcome.claimed.contact is not None:
+                    reason = f"{outcome.error} at {now:%Y-%m-%d %H:%M} UTC"
+                    disable_contact(connection, outcome.claimed.contact.id, now=now, reason=reason)
+                report.dead += dead
+                report.retrying += not dead
+                _log_failure(outcome, attempt=attempt, dead=dead)
+        return report
+
+
+def _log_failure(outcome: Outcome, *, attempt: int, dead: bool) -> None:
+    claimed = outcome.claimed
+    log.warning(
+        "delivery %s of notification %s to %s %s failed (attempt %s%s): %s",
+        claimed.id, claimed.notification.id, claimed.channel.value, outcome.label, attempt,
+        ", giving up" if dead else "", outcome.error,
+    )  # fmt: skip

@@ -1,0 +1,201 @@
+"""The delivery loop: dispatch, claim, send concurrently, record — never a lock while sending.
+
+One asyncio task per claimed record sends it (the console takes its records as one ordered
+batch); up to `concurrency` are in flight, and at most `per_recipient` to any one recipient (and
+to the SMTP server), so a slow or hanging endpoint holds a few slots for its timeout while the
+others keep flowing: claims pass over a saturated recipient's records. Database work runs in one
+thread of its own, so the event loop never waits on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from budgetguard.db.deliveries import Candidate, Claimed
+from budgetguard.domain.recipients import CONSOLE_KEY, ChannelKind, Recipient
+from budgetguard.notify.channel import SendFailed
+from budgetguard.notify.routes import Routes, Unroutable
+from budgetguard.notify.store import DeliveryReport, DeliveryStore, Outcome
+
+log = logging.getLogger("budgetguard.notify")
+T = TypeVar("T")
+SMTP_LANE = "smtp"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    batch_size: int = 500
+    dispatch_batch: int = 2000
+    concurrency: int = 200
+    per_recipient: int = 32
+    poll_interval: float = 1.0
+    send_limit: float = 10.0
+    """Seconds one send may take in all (connect, TLS, request, answer) before it fails."""
+
+
+class DeliveryWorker:
+    def __init__(self, *, store: DeliveryStore, routes: Routes, options: WorkerOptions) -> None:
+        self._store = store
+        self._routes = routes
+        self._options = options
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._lanes: Counter[str] = Counter()
+        self._outcomes: list[Outcome] = []
+        self._crashed: BaseException | None = None
+        self._free = options.concurrency
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-db")
+        self._console = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-console")
+        self.report = DeliveryReport()
+
+    async def run(self, *, once: bool, stop: asyncio.Event) -> DeliveryReport:
+        """Deliver until nothing is due (`once`) or `stop` is set; finish what is in flight."""
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._raise_crash()
+                found = await self._step()
+                if found:
+                    continue
+                if found is False and once and not self._inflight:
+                    break  # nothing was due when last looked, and nothing is in flight
+                await self._wait(stopping)
+            if self._inflight:
+                await asyncio.wait(self._inflight)
+            self._raise_crash()
+            await self._flush()
+        finally:
+            stopping.cancel()
+            self._db.shutdown(wait=True)
+            self._console.shutdown(wait=True)
+        return self.report
+
+    async def _step(self) -> bool | None:
+        """Dispatch a batch, claim what there is room for, start it.
+
+        Return True when there was work, False when nothing was due, None when there was no
+        room to look (the in-flight sends must finish first).
+        """
+        dispatched = await self._in_db(self._store.dispatch, self._options.dispatch_batch)
+        self.report.dispatched += dispatched
+        free = self._options.concurrency - len(self._inflight)
+        if free < min(self._options.batch_size, self._options.concurrency // 2) and self._inflight:
+            await self._flush()
+            return True if dispatched else None
+        self._free = free  # network sends this claim may start; console records are batched
+        full = {lane for lane, n in self._lanes.items() if n >= self._options.per_recipient}
+        channels = [ChannelKind.EMAIL] if SMTP_LANE in full else []
+        claimed = await self._in_db(
+            self._store.claim, self._options.batch_size, skip=full - {SMTP_LANE}, channels=channels,
+            pick=self._pick,
+        )  # fmt: skip
+        self._start(claimed)
+        await self._flush()
+        if dispatched or claimed:
+            return True
+        # Records of a busy recipient were passed over: wait for its sends, do not stop.
+        return None if full else False
+
+    async def _wait(self, stopping: asyncio.Future[Any]) -> None:
+        """Wait for a send to finish, for `stop`, or for the poll interval."""
+        waiting: set[asyncio.Future[Any]] = {stopping, *self._inflight}
+        await asyncio.wait(
+            waiting, timeout=self._options.poll_interval, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._inflight and len(self._outcomes) < self._options.batch_size // 4:
+            # Let a few more finish, so outcomes are recorded in batches, not one by one.
+            await asyncio.wait(self._inflight, timeout=0.02)
+
+    def _pick(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Take records while there are free slots, each recipient's up to its quota; the console
+        takes any number (one batch, one slot)."""
+        taken: Counter[str] = Counter()
+        chosen = []
+        for candidate in candidates:
+            lane = _lane(candidate.recipient, candidate.channel)
+            if lane != CONSOLE_KEY:
+                busy = self._lanes[lane] + taken[lane] >= self._options.per_recipient
+                if busy or taken.total() >= self._free:
+                    continue
+                taken[lane] += 1
+            chosen.append(candidate)
+        return chosen
+
+    def _start(self, claimed: Sequence[Claimed]) -> None:
+        console = [c for c in claimed if c.recipient == CONSOLE_KEY]
+        if console:
+            self._spawn(self._to_console(console), [CONSOLE_KEY] * len(console))
+        for record in claimed:
+            if record.recipient != CONSOLE_KEY:
+                self._spawn(self._send(record), [_lane(record.recipient, record.channel)])
+
+    def _spawn(self, work: Coroutine[Any, Any, None], lanes: list[str]) -> None:
+        task = asyncio.ensure_future(work)
+        self._inflight.add(task)
+        self._lanes.update(lanes)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._inflight.discard(finished)
+            self._lanes.subtract(lanes)
+            if not finished.cancelled() and finished.exception() is not None:
+                self._crashed = self._crashed or finished.exception()
+
+        task.add_done_callback(done)
+
+    def _raise_crash(self) -> None:
+        """Re-raise what a task died of (a channel's bug): its records come back after the lease."""
+        if self._crashed is not None:
+            raise self._crashed
+
+    async def _send(self, claimed: Claimed) -> None:
+        try:
+            recipient = self._routes.recipient(claimed)
+        except Unroutable as error:
+            self._outcomes.append(Outcome(claimed, claimed.recipient, str(error), final=True))
+            return
+        transport = self._routes.transports[recipient.kind]
+        try:
+            async with asyncio.timeout(self._options.send_limit):
+                await transport.send(claimed.notification, recipient, key=claimed.recipient)
+        except SendFailed as error:
+            self._fail(claimed, recipient, str(error), gone=error.gone)
+        except TimeoutError:
+            self._fail(claimed, recipient, f"no answer within {self._options.send_limit:g} s")
+        except Exception as error:  # a bug in a transport must not take the worker down
+            log.exception("unexpected failure sending delivery %s", claimed.id)
+            self._fail(claimed, recipient, f"unexpected {type(error).__name__}")
+        else:
+            self._outcomes.append(Outcome(claimed, recipient.label))
+
+    def _fail(
+        self, claimed: Claimed, recipient: Recipient, error: str, *, gone: bool = False
+    ) -> None:
+        self._outcomes.append(Outcome(claimed, recipient.label, error, gone=gone))
+
+    async def _to_console(self, claimed: list[Claimed]) -> None:
+        channel = self._routes.console
+        batch = [c.notification for c in claimed]
+        loop = asyncio.get_running_loop()
+        errors = await loop.run_in_executor(self._console, channel.deliver, batch)
+        for record in claimed:
+            error = errors.get(record.notification.id)
+            self._outcomes.append(Outcome(record, channel.name, error))
+
+    async def _flush(self) -> None:
+        if self._outcomes:
+            outcomes, self._outcomes = self._outcomes, []
+            self.report.add(await self._in_db(self._store.record, outcomes))
+
+    async def _in_db(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db, lambda: work(*args, **kwargs))
+
+
+def _lane(recipient: str, channel: ChannelKind) -> str:
+    """What a record's quota is counted against: its recipient, or the one SMTP server."""
+    return SMTP_LANE if channel is ChannelKind.EMAIL else recipient

@@ -1,0 +1,152 @@
+"""Shop contacts: added, listed, replaced, removed; bad addresses and private hosts refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from budgetguard import services, services_notify
+from budgetguard.db.outbox import Status
+from budgetguard.domain.errors import InvalidContact, UnknownContact, UnknownShop
+from budgetguard.domain.recipients import ChannelKind
+from budgetguard.services_notify import ContactSpec
+from conftest import World
+from support.receivers import WebhookReceiver, webhook_receiver
+
+PUBLIC_HOOK = "https://93.184.215.14/budget-hook"  # a public address, never contacted here
+EMAIL, WEBHOOK, SLACK = ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.SLACK
+
+
+def add(world: World, kind: ChannelKind, target: str, secret: str | None = None) -> int:
+    spec = ContactSpec(kind, target, secret)
+    return services_notify.add_contact(app=world.app, shop_id=1, spec=spec).contact.id
+
+
+@pytest.fixture
+def shop(world: World) -> World:
+    world.platform.add_shop(1)
+    return world
+
+
+def test_a_shop_gets_contacts_of_each_kind(shop: World) -> None:
+    add(shop, EMAIL, "Owner@Example.com")
+    added = services_notify.add_contact(
+        app=shop.app, shop_id=1, spec=ContactSpec(WEBHOOK, PUBLIC_HOOK)
+    )
+    add(shop, SLACK, "https://93.184.215.14/services/T000/B000/XXXX")
+
+    listed = [
+        services_notify.contact_json(c)
+        for c in services_notify.list_contacts(app=shop.app, shop_id=1)
+    ]
+
+    assert [(c["kind"], c["target"]) for c in listed] == [
+        ("email", "Owner@example.com"),
+        ("webhook", PUBLIC_HOOK),
+        ("slack", "https://93.184.215.14/…"),
+    ]
+    assert added.new_secret is not None
+    assert added.new_secret.startswith("whsec_")
+    assert all(added.new_secret not in str(c) for c in listed), "a secret is never listed"
+    assert listed[1]["has_secret"] is True
+
+
+def test_adding_a_contact_twice_keeps_one(shop: World) -> None:
+    first = add(shop, EMAIL, "owner@example.com")
+    again = services_notify.add_contact(
+        app=shop.app, shop_id=1, spec=ContactSpec(EMAIL, "owner@example.com")
+    )
+    assert (again.contact.id, again.created) == (first, False)
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "why"),
+    [
+        (EMAIL, "not-an-address", "not a valid e-mail address"),
+        (EMAIL, "owner@", "not a valid e-mail address"),
+        (WEBHOOK, "http://93.184.215.14/hook", "not HTTPS"),
+        (WEBHOOK, "ftp://93.184.215.14/hook", "not HTTPS"),
+        (WEBHOOK, "https://127.0.0.1/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://10.1.2.3/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://192.168.0.10/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://169.254.169.254/latest/meta-data", "loopback, private or link-local"),
+        (WEBHOOK, "https://[::1]/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://[::ffff:10.0.0.1]/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://localhost/hook", "loopback, private or link-local"),
+        (SLACK, "https://172.16.0.1/services/x", "loopback, private or link-local"),
+        (WEBHOOK, "https://no-such-host.invalid/hook", "cannot resolve"),
+        (WEBHOOK, "https:///hook", "names no host"),
+    ],
+)
+def test_a_bad_or_private_target_is_refused_when_added(
+    shop: World, kind: ChannelKind, target: str, why: str
+) -> None:
+    with pytest.raises(InvalidContact, match=why):
+        add(shop, kind, target)
+    assert services_notify.list_contacts(app=shop.app, shop_id=1) == []
+
+
+def test_a_malformed_secret_is_refused(shop: World) -> None:
+    with pytest.raises(InvalidContact, match="whsec_"):
+        add(shop, WEBHOOK, PUBLIC_HOOK, "hunter2")
+    with pytest.raises(InvalidContact, match="only webhooks"):
+        add(shop, EMAIL, "owner@example.com", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+
+
+def test_a_contact_for_an_unknown_shop_is_refused(world: World) -> None:
+    with pytest.raises(UnknownShop, match="no shop 1"):
+        add(world, EMAIL, "owner@example.com")
+
+
+def test_private_and_plain_http_targets_are_allowed_for_local_testing(shop: World) -> None:
+    local = shop.with_settings(webhook_allow_private=True)
+    assert add(local, WEBHOOK, "http://127.0.0.1:8080/hook")
+
+
+def test_put_replaces_the_set_and_keeps_what_stays(shop: World) -> None:
+    kept = add(shop, EMAIL, "keep@example.com")
+    add(shop, EMAIL, "drop@example.com")
+
+    after = services_notify.replace_contacts(
+        app=shop.app,
+        shop_id=1,
+        specs=[ContactSpec(EMAIL, "keep@example.com"), ContactSpec(WEBHOOK, PUBLIC_HOOK)],
+    )
+
+    assert list(after.new_secrets) == [after.contacts[1].id]
+    assert after.new_secrets[after.contacts[1].id] == after.contacts[1].secret
+    assert [(c.kind, c.target) for c in after.contacts] == [
+        (EMAIL, "keep@example.com"),
+        (WEBHOOK, PUBLIC_HOOK),
+    ]
+    assert after.contacts[0].id == kept
+
+
+def test_put_is_all_or_nothing(shop: World) -> None:
+    add(shop, EMAIL, "keep@example.com")
+    with pytest.raises(InvalidContact):
+        services_notify.replace_contacts(
+            app=shop.app,
+            shop_id=1,
+            specs=[ContactSpec(EMAIL, "new@example.com"), ContactSpec(EMAIL, "broken")],
+        )
+    listed = services_notify.list_contacts(app=shop.app, shop_id=1)
+    assert [c.target for c in listed] == ["keep@example.com"]
+
+
+def test_removing_a_contact_buries_what_was_still_to_be_sent_to_it(shop: World) -> None:
+    local = shop.with_settings(webhook_allow_private=True)
+    with webhook_receiver(WebhookReceiver(default=500)) as receiver:
+        contact = add(local, WEBHOOK, receiver.url(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        local.platform.set_budget(1, "2020-07", "100.00", "60.00")
+        local.check("2020-07-31")
+        services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)
+        local.clock.advance(timedelta(hours=1))
+        services.deliver(app=local.app, channel=local.channel)
+
+    assert len(receiver.received) == 1
+    (record,) = services_notify.list_deliveries(app=local.app)
+    assert (record.status, record.last_error) == (Status.DEAD, "the contact was removed")
+    with pytest.raises(UnknownContact):
+        services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)

@@ -1,0 +1,85 @@
+"""Dispatch: one delivery record per (notification, recipient), made once, whatever runs at once;
+and a database upgraded from schema 0001 keeps the notifications it had not delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import exc, func, select, update
+from sqlalchemy.engine import Engine
+
+from budgetguard import services
+from budgetguard.db import schema
+from budgetguard.db.dispatch import dispatch_due
+from budgetguard.db.engine import make_engine
+from budgetguard.db.tables import deliveries, notifications
+from conftest import World
+from integration.test_outbox import queue_only
+from support.fakes import RecordingChannel
+
+
+def overspend(world: World, shops: int) -> None:
+    for shop in range(1, shops + 1):
+        world.platform.add_shop(shop)
+        world.platform.set_budget(shop, "2020-06", "100.00", "100.00")
+
+
+def test_concurrent_dispatchers_make_each_record_once(world: World, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: there is no second dispatcher to race")
+    overspend(world, 4)
+    queue_only(world, "2020-06-30")
+    with world.app.engine.begin() as first:
+        held = dispatch_due(first, now=world.clock.now, limit=2, operators=[])
+        other = RecordingChannel()
+        services.deliver(app=world.app, channel=other)
+        assert len(other.sent) == 2, "the second dispatcher skips the locked notifications"
+    services.deliver(app=world.app, channel=other)
+
+    assert held == 2
+    assert sorted(n.shop_id for n in other.sent) == [1, 2, 3, 4]
+    with world.app.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(deliveries)).scalar() == 4
+
+
+def test_the_unique_key_refuses_a_second_record_for_one_recipient(world: World) -> None:
+    overspend(world, 1)
+    queue_only(world, "2020-06-30")
+    with world.app.engine.begin() as connection:
+        dispatch_due(connection, now=world.clock.now, limit=10, operators=[])
+        # As if the notification were due again: the same recipients must not get a second record.
+        connection.execute(update(notifications).values(next_attempt_at=world.clock.now))
+    with pytest.raises(exc.IntegrityError), world.app.engine.begin() as connection:
+        dispatch_due(connection, now=world.clock.now, limit=10, operators=[])
+
+
+@pytest.fixture
+def engine_at_0001(fresh_url: str) -> Iterator[Engine]:
+    engine = make_engine(fresh_url)
+    config = schema._config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    yield engine
+    engine.dispose()
+
+
+def test_notifications_left_undelivered_by_schema_0001_are_delivered_after_the_upgrade(
+    engine_at_0001: Engine,
+) -> None:
+    world = World.on(engine_at_0001)
+    overspend(world, 2)
+    queue_only(world, "2020-06-30")  # the evaluator writes the same outbox columns in 0001
+    with engine_at_0001.begin() as connection:
+        connection.execute(
+            update(notifications)
+            .where(notifications.c.shop_id == 2)
+            .values(status="delivered", next_attempt_at=None)
+        )
+
+    schema.upgrade(engine_at_0001)
+    services.deliver(app=world.app, channel=world.channel)
+
+    assert [n.shop_id for n in world.channel.sent] == [1], "what 0001 had delivered stays done"

@@ -1,0 +1,187 @@
+"""E-mail to a real SMTP server (aiosmtpd on loopback), Slack messages, operator channels."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from budgetguard import services, services_notify
+from budgetguard.db.outbox import Status
+from budgetguard.domain.errors import ConfigError
+from budgetguard.domain.recipients import ChannelKind
+from budgetguard.services_notify import ContactSpec
+from conftest import World
+from support.receivers import WebhookReceiver, smtp_server, webhook_receiver
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
+PASSWORD = "s3cret-Pa55"  # noqa: S105 - a test password
+
+
+def quasar(world: World, *, budget: str = "670.00", spent: str = "715.64") -> None:
+    world.platform.add_shop(2, "Fashion <Quasar> & Co")
+    world.platform.set_budget(2, "2020-07", budget, spent)
+
+
+def email_contact(world: World, address: str = "owner@quasar.example") -> None:
+    spec = ContactSpec(ChannelKind.EMAIL, address)
+    services_notify.add_contact(app=world.app, shop_id=2, spec=spec)
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None
+    assert html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_an_email_reaches_the_smtp_server_with_subject_bodies_and_headers(world: World) -> None:
+    with smtp_server(login=("budget", PASSWORD)) as inbox:
+        mailing = world.with_settings(
+            smtp_url=f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=0",
+            smtp_from="Marketplace budgets <budgets@market.example>",
+        )
+        quasar(mailing, budget="1200.00", spent="1250.50")
+        email_contact(mailing)
+        mailing.check("2020-07-31")
+
+    ((sender, recipients, message),) = inbox.messages
+    (notification,) = mailing.platform.notifications()
+    assert inbox.logins == [("budget", PASSWORD)]
+    assert (sender, recipients) == ("budgets@market.example", ["owner@quasar.example"])
+    assert message["Subject"] == (
+        "Fashion <Quasar> & Co: 100 % of your July 2020 budget is spent — your shop is offline"
+    )
+    assert message["From"] == "Marketplace budgets <budgets@market.example>"
+    assert message["To"] == "owner@quasar.example"
+    assert message["X-Budgetguard-Notification-Id"] == str(notification["id"])
+    (contact,) = services_notify.list_contacts(app=mailing.app, shop_id=2)
+    expected_id = f"<notification-{notification['id']}.contact-{contact.id}@market.example>"
+    assert message["Message-ID"] == expected_id
+    text, html = parts(message)
+    assert "Spent:     1,250.50 (104.20 %)" in text
+    assert "Budget:    1,200.00" in text
+    assert "taken offline" in text
+    assert "Fashion &lt;Quasar&gt; &amp; Co" in html, "what a shop typed is escaped in HTML"
+    assert "<Quasar>" not in html
+    assert mailing.channel.sent == []
+
+
+def test_an_unreachable_smtp_server_is_retried_and_its_password_never_stored(
+    world: World,
+) -> None:
+    with smtp_server() as inbox:
+        port = inbox.port  # closed again when the block ends
+    mailing = world.with_settings(smtp_url=f"smtp://budget:{PASSWORD}@127.0.0.1:{port}")
+    quasar(mailing)
+    email_contact(mailing)
+    mailing.check("2020-07-31")
+
+    (record,) = services_notify.list_deliveries(app=mailing.app)
+    assert record.status is Status.FAILED
+    assert record.last_error
+    assert record.last_error.startswith("SMTP:")
+    assert PASSWORD not in record.last_error
+
+
+def test_templates_can_be_overridden_from_a_directory(world: World, tmp_path: Path) -> None:
+    (tmp_path / "email_subject.txt").write_text("Budget news for {{ shop_name }} ({{ percent }} %)")
+    with smtp_server() as inbox:
+        mailing = world.with_settings(
+            smtp_url=f"smtp://127.0.0.1:{inbox.port}", template_dir=str(tmp_path)
+        )
+        quasar(mailing)
+        email_contact(mailing)
+        mailing.check("2020-07-31")
+
+    ((_, _, message),) = inbox.messages
+    assert message["Subject"] == "Budget news for Fashion <Quasar> & Co (106.81 %)"
+    assert "106.81 %" in parts(message)[0], "the bodies not overridden are the built-in ones"
+
+
+def test_a_broken_template_stops_delivery_before_anything_is_claimed(
+    world: World, tmp_path: Path
+) -> None:
+    (tmp_path / "email.txt").write_text("Hello {{ no_such_name }}")
+    broken = world.with_settings(template_dir=str(tmp_path))
+    quasar(broken)
+    with pytest.raises(ConfigError, match="BUDGETGUARD_TEMPLATE_DIR"):
+        broken.check("2020-07-31")
+    assert services_notify.list_deliveries(app=broken.app) == []
+
+
+def test_slack_gets_a_short_message_with_a_bar_and_the_action(world: World) -> None:
+    with webhook_receiver() as slack:
+        local = world.with_settings(webhook_allow_private=True)
+        quasar(local)
+        spec = ContactSpec(ChannelKind.SLACK, slack.url("/services/T0/B0/token"))
+        services_notify.add_contact(app=local.app, shop_id=2, spec=spec)
+        local.check("2020-07-31")
+
+    (got,) = slack.received
+    text = json.loads(got.body)["text"]
+    assert text.splitlines() == [
+        "*Fashion &lt;Quasar&gt; &amp; Co* (shop 2) — July 2020: reached 50 %, 100 %",
+        "`[████████████████████]` 106.81 % (spent 715.64 of 670.00)",
+        "The shop was taken offline: its products are no longer advertised.",
+    ]
+    assert "webhook-signature" not in got.headers
+
+
+def test_operator_channels_receive_every_notification_and_silence_the_console(
+    world: World,
+) -> None:
+    with webhook_receiver(WebhookReceiver(secret=SECRET)) as ops, webhook_receiver() as slack:
+        operators = f"{ops.url('/ops')}#{SECRET} slack+{slack.url('/services/x')}"
+        local = world.with_settings(webhook_allow_private=True, operator_channels=operators)
+        quasar(local)
+        local.platform.add_shop(3)
+        local.platform.set_budget(3, "2020-07", "100.00", "55.00")
+        local.check("2020-07-31")
+
+    assert sorted(r.payload["data"]["shop_id"] for r in ops.received if r.payload) == [2, 3]
+    assert len(slack.received) == 2
+    assert local.channel.sent == []
+    labels = {
+        services_notify.recipient_label(local.app, r)
+        for r in services_notify.list_deliveries(app=local.app)
+    }
+    assert labels == {f"operator {ops.url('/ops')}", f"operator http://127.0.0.1:{slack.port}/…"}
+
+
+def test_an_operator_channel_removed_from_the_settings_ends_its_records(world: World) -> None:
+    with webhook_receiver(WebhookReceiver(secret=SECRET, default=500)) as ops:
+        local = world.with_settings(
+            webhook_allow_private=True, operator_channels=f"{ops.url()}#{SECRET}"
+        )
+        quasar(local)
+        local.check("2020-07-31")
+    without = world.with_settings(webhook_allow_private=True, operator_channels="console:")
+    without.clock.advance(timedelta(hours=1))
+    services.deliver(app=without.app, channel=without.channel)
+
+    (record,) = services_notify.list_deliveries(app=without.app)
+    assert (record.status, record.last_error) == (
+        Status.DEAD,
+        "the operator channel is no longer configured",
+    )
+
+
+@pytest.mark.parametrize(
+    ("channels", "why"),
+    [
+        ("https://ops.example/hook", "needs its secret"),
+        ("gopher://ops.example", "unknown kind of channel"),
+        ("mailto:not-an-address", "not a valid e-mail address"),
+        ("http://ops.example/hook#" + SECRET, "not HTTPS"),
+    ],
+)
+def test_an_unusable_operator_channel_is_a_setting_error(
+    world: World, channels: str, why: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"BUDGETGUARD_OPERATOR_CHANNELS: .*{why}"):
+        world.with_settings(operator_channels=channels)

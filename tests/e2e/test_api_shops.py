@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from budgetguard import services
 from e2e.conftest import JUNE, Api
 
 
@@ -126,6 +127,11 @@ def test_notifications_are_listed_filtered_and_paged(api: Api) -> None:
     assert (len(pending), delivered) == (4, [])
     assert shop3[1]["spent"] == "110.00"
     assert shop3[1]["percent"] == "110.00"
+    services.deliver(app=api.world.app, channel=api.world.channel)
+    after = api.http.get("/v1/notifications", params={"status": "delivered"}).json()["items"]
+    assert [n["shop_id"] for n in after] == [1, 2, 3, 3]
+    assert all(n["delivered_at"] for n in after)
+    assert api.http.get("/v1/notifications", params={"status": "pending"}).json()["items"] == []
 
 
 def test_a_check_evaluates_the_month_now(api: Api) -> None:

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from budgetguard import __version__
-from budgetguard.api import problems, routes_ops, routes_shops, routes_spend
+from budgetguard.api import problems, routes_notify, routes_ops, routes_shops, routes_spend
 from budgetguard.api.body_limit import BodyLimit
 from budgetguard.api.runtime import Runtime
 
@@ -36,6 +36,8 @@ def create_api(runtime: Runtime, *, lifespan: Lifespan | None = None) -> FastAPI
     api.include_router(routes_ops.health)
     api.include_router(routes_spend.router)
     api.include_router(routes_shops.router)
+    api.include_router(routes_notify.contacts)
+    api.include_router(routes_notify.deliveries)
     api.include_router(routes_ops.router)
     api.add_middleware(BodyLimit, max_bytes=runtime.app.settings.max_body_bytes)
     return api

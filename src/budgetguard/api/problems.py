@@ -16,7 +16,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
-from budgetguard.domain.errors import DatabaseUnavailable, EvaluationBusy, SchemaNotReady
+from budgetguard.domain.errors import (
+    DatabaseUnavailable,
+    EvaluationBusy,
+    InvalidContact,
+    SchemaNotReady,
+    UnknownContact,
+    UnknownShop,
+)
 from budgetguard.domain.refusals import Conflict, FieldProblem, NotFound, Refusal, Unacceptable
 
 log = logging.getLogger(__name__)
@@ -70,6 +77,9 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(HTTPException, _http)
     api.add_exception_handler(Unauthorized, _unauthorized)
     api.add_exception_handler(Refusal, _refused)
+    api.add_exception_handler(InvalidContact, _invalid_contact)
+    api.add_exception_handler(UnknownShop, _not_found)
+    api.add_exception_handler(UnknownContact, _not_found)
     api.add_exception_handler(EvaluationBusy, _busy)
     api.add_exception_handler(DatabaseUnavailable, _unavailable)
     api.add_exception_handler(SchemaNotReady, _unavailable)
@@ -121,6 +131,15 @@ async def _refused(_request: Request, error: Exception) -> JSONResponse:
     status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 409)
     kind = {404: "not-found", 409: "conflict", 422: "invalid"}[status]
     return problem(status, str(error), kind=kind, errors=error.problems)
+
+
+async def _invalid_contact(_request: Request, error: Exception) -> JSONResponse:
+    reason = str(error).removeprefix("contact refused: ")
+    return problem(422, str(error), kind="invalid", errors=[FieldProblem("contacts", reason)])
+
+
+async def _not_found(_request: Request, error: Exception) -> JSONResponse:
+    return problem(404, str(error), kind="not-found")
 
 
 async def _busy(_request: Request, error: Exception) -> JSONResponse:

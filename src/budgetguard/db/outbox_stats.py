@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.tables import notifications, pauses
+from budgetguard.db.tables import deliveries, notifications, pauses
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +19,20 @@ class OutboxStats:
 
 
 def outbox_stats(connection: Connection) -> OutboxStats:
-    """Count the shops budgetguard paused and the notifications still to deliver."""
+    """Count the shops budgetguard paused and the work still to deliver: notifications not yet
+    dispatched, and delivery records not yet delivered (nor dead)."""
     paused = connection.execute(select(func.count()).select_from(pauses)).scalar_one()
-    waiting, oldest = connection.execute(
-        select(func.count(), func.min(notifications.c.created_at)).where(
-            notifications.c.next_attempt_at.is_not(None)
-        )
-    ).one()
-    return OutboxStats(int(paused), int(waiting), _aware(oldest))
+    stats = [
+        connection.execute(
+            select(func.count(), func.min(table.c.created_at)).where(
+                table.c.next_attempt_at.is_not(None)
+            )
+        ).one()
+        for table in (notifications, deliveries)
+    ]
+    waiting = sum(int(count) for count, _ in stats)
+    oldest = [stamp for stamp in (_aware(first) for _, first in stats) if stamp is not None]
+    return OutboxStats(int(paused), waiting, min(oldest, default=None))
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -7,7 +7,7 @@ from the database at each scrape, so every replica reports the same figures.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 
 from budgetguard.db.evaluator import ChunkResult, EvaluationReport
 from budgetguard.db.outbox_stats import outbox_stats
-from budgetguard.domain.notification import Kind, Notification
-from budgetguard.notify.channel import Channel
+from budgetguard.domain.notification import Kind
+from budgetguard.notify.store import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,10 @@ class Metrics:
             "budgetguard_notifications_queued", "Notifications queued.", ["kind"], registry=r
         )
         self.delivered = Counter(
-            "budgetguard_notifications_delivered", "Notifications delivered.", ["kind"], registry=r
+            "budgetguard_notifications_delivered",
+            "Deliveries made (one per notification and recipient).",
+            ["kind"],
+            registry=r,
         )
         self.failed = Counter(
             "budgetguard_notifications_failed", "Failed delivery attempts.", ["kind"], registry=r
@@ -74,6 +77,12 @@ class Metrics:
     def request_evaluated(self, queued: ChunkResult) -> None:
         self.evaluations.labels("request").inc()
         self._queued(queued.notifications, queued.resumed)
+
+    def delivery(self, report: DeliveryReport) -> None:
+        """Count a delivery run's attempts, delivered or failed, by notification kind (every
+        recipient's: e-mail, webhooks, Slack and the console alike)."""
+        for (kind, delivered), count in report.attempts.items():
+            (self.delivered if delivered else self.failed).labels(kind).inc(count)
 
     def ingested(self, *, applied: int, duplicates: int) -> None:
         self.events.labels("applied").inc(applied)
@@ -120,19 +129,3 @@ class OutboxCollector(Collector):
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())
-
-
-class MeteredChannel:
-    """A channel that counts what the channel it wraps delivered and failed, by kind."""
-
-    def __init__(self, inner: Channel, metrics: Metrics) -> None:
-        self.name = inner.name
-        self._inner = inner
-        self._metrics = metrics
-
-    def deliver(self, batch: Sequence[Notification]) -> Mapping[int, str]:
-        errors = self._inner.deliver(batch)
-        for notification in batch:
-            counter = self._metrics.failed if notification.id in errors else self._metrics.delivered
-            counter.labels(notification.kind.value).inc()
-        return errors

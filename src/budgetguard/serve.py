@@ -27,7 +27,7 @@ from budgetguard.bootstrap import App, build_app
 from budgetguard.config import Settings
 from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
 from budgetguard.logs import configure_logging
-from budgetguard.metrics import MeteredChannel, Metrics
+from budgetguard.metrics import Metrics
 from budgetguard.notify.channel import Channel
 from budgetguard.notify.console import ConsoleChannel
 from budgetguard.workers import Workers
@@ -41,7 +41,8 @@ REQUEST_THREADS = 8
 
 
 def delivery_channel(settings: Settings) -> Channel:
-    """The channel the service delivers through: the console (standard output) for now.
+    """The console (standard output) for notifications nobody else receives (no contact, no
+    operator channel); e-mail, webhooks and Slack go through the delivery worker.
 
     JSON Lines when the logs are JSON, readable lines otherwise.
     """
@@ -52,8 +53,14 @@ def build_service(app: App) -> tuple[FastAPI, Workers]:
     """Wire the HTTP app and its workers around `app`; nothing runs until the app starts."""
     settings = app.settings
     metrics = Metrics(app.engine, app.clock)
-    channel = MeteredChannel(delivery_channel(settings), metrics)
-    workers = Workers(app, metrics, lambda: services.deliver(app=app, channel=channel).delivered)
+    channel = delivery_channel(settings)
+
+    def deliver() -> int:
+        report = services.deliver(app=app, channel=channel)
+        metrics.delivery(report)
+        return report.delivered
+
+    workers = Workers(app, metrics, deliver)
     runtime = Runtime(app, KeyRing(settings.api_key_table), metrics, workers.wake_delivery)
 
     @asynccontextmanager

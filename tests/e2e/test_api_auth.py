@@ -21,19 +21,31 @@ ROUTES = [
     ("PUT", "/v1/shops/1/budgets/2020-06"),
     ("GET", "/v1/notifications"),
     ("POST", "/v1/checks"),
+    ("GET", "/v1/shops/1/contacts"),
+    ("PUT", "/v1/shops/1/contacts"),
+    ("DELETE", "/v1/shops/1/contacts"),
+    ("DELETE", "/v1/shops/1/contacts/1"),
+    ("GET", "/v1/deliveries"),
+    ("POST", "/v1/deliveries/retry"),
 ]
 
 
 def test_the_list_above_is_every_v1_route(api: Api) -> None:
     schema = httpx.get(f"{api.url}/openapi.json").json()
     documented = {
-        (method.upper(), path.replace("{shop_id}", "1").replace("{month}", "2020-06"))
+        (method.upper(), _example(path))
         for path, operations in schema["paths"].items()
         if path.startswith("/v1")
         for method in operations
     }
 
     assert documented == set(ROUTES)
+
+
+def _example(path: str) -> str:
+    for parameter, value in (("{shop_id}", "1"), ("{month}", "2020-06"), ("{contact_id}", "1")):
+        path = path.replace(parameter, value)
+    return path
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

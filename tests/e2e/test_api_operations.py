@@ -9,8 +9,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from budgetguard import services
 from budgetguard.bootstrap import build_app
 from budgetguard.config import Settings
+from budgetguard.domain.period import parse_instant
+from budgetguard.metrics import Metrics
 from conftest import World
 from e2e.conftest import JUNE, Api
 from support.platform import Platform
@@ -101,3 +104,26 @@ def _eventually_ready(url: str) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_metrics_count_every_recipients_deliveries_by_kind(api: Api) -> None:
+    world, metrics = api.world, Metrics(api.world.app.engine, api.world.clock)
+    for shop in (1, 2):
+        world.platform.add_shop(shop)
+        world.platform.set_budget(shop, JUNE, "100.00", "100.00")
+    evaluate_only(world, "2020-06-30")  # two `threshold` notifications
+    metrics.delivery(services.deliver(app=world.app, channel=world.channel))
+    world.platform.set_budget_amount(1, JUNE, "300.00")
+    evaluate_only(world, "2020-06-30")  # shop 1's `resumed`
+    world.channel.fail_all = True
+
+    metrics.delivery(services.deliver(app=world.app, channel=world.channel))
+
+    text = metrics.render().decode()
+    assert 'budgetguard_notifications_delivered_total{kind="threshold"} 2.0' in text
+    assert 'budgetguard_notifications_delivered_total{kind="resumed"} 0.0' in text
+    assert 'budgetguard_notifications_failed_total{kind="resumed"} 1.0' in text
+
+
+def evaluate_only(world: World, day: str) -> None:
+    services.evaluate_month(app=world.app, at=parse_instant(day, world.app.settings.zone))

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from budgetguard.db.outbox_stats import outbox_stats
 from budgetguard.db.tables import budgets, notifications, spend_events
 from support.cli import cli_env, run
 from support.platform import Platform
@@ -204,9 +205,9 @@ def _queued_ids(engine: Engine) -> list[int]:
 
 
 def _undelivered(engine: Engine) -> int:
-    query = select(func.count()).where(notifications.c.status != "delivered")
+    """Notifications not yet dispatched plus delivery records not yet delivered."""
     with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
+        return outbox_stats(connection).waiting
 
 
 def _wait_for(condition: object, timeout: float = 120) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from budgetguard import services_notify
 from budgetguard.api.auth import Caller
-from budgetguard.api.fields import LARGEST_ID, cursor_id
+from budgetguard.api.fields import LARGEST_BIG_ID, LARGEST_ID, cursor_id
 from budgetguard.api.responses import problems
 from budgetguard.api.runtime import Wired
 from budgetguard.api.schemas_notify import (
@@ -67,7 +67,7 @@ def remove_contact(
     wired: Wired,
     _caller: Caller,
     shop_id: ShopPath,
-    contact_id: Annotated[int, Path(ge=1, le=2**62)],
+    contact_id: Annotated[int, Path(ge=1, le=LARGEST_BIG_ID)],
 ) -> Response:
     """Remove one contact of the shop."""
     services_notify.remove_contact(app=wired.app, shop_id=shop_id, contact_id=contact_id)
@@ -89,7 +89,7 @@ def list_deliveries(
         app=wired.app,
         status=Status(status) if status else None,
         shop_id=shop_id,
-        before_id=cursor_id(cursor, 2**62),
+        before_id=cursor_id(cursor, LARGEST_BIG_ID),
         limit=limit,
     )
     items = [DeliveryOut(**delivery_json(wired.app, r)) for r in records]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from budgetguard.api.fields import LARGEST_BIG_ID
 
 ContactKind = Literal["email", "webhook", "slack"]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "dead"]
@@ -72,7 +74,7 @@ class DeliveriesOut(BaseModel):
 class RetryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=LARGEST_BIG_ID)]] = Field(min_length=1, max_length=1000)
 
 
 class RetryOut(BaseModel):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -26,12 +27,15 @@ class DeliveryReport:
     retrying: int = 0
     dead: int = 0
     dispatched: int = 0
+    attempts: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    """Attempts by (notification kind, delivered or not): what the service's metrics count."""
 
     def add(self, other: DeliveryReport) -> None:
         self.delivered += other.delivered
         self.retrying += other.retrying
         self.dead += other.dead
         self.dispatched += other.dispatched
+        self.attempts.update(other.attempts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,9 @@ class DeliveryStore:
             delivered = [o.claimed.id for o in outcomes if o.error is None]
             mark_delivered(connection, delivered, now=now)
             report.delivered = len(delivered)
+            report.attempts.update(
+                (o.claimed.notification.kind.value, o.error is None) for o in outcomes
+            )
             for outcome in outcomes:
                 if outcome.error is None:
                     continue

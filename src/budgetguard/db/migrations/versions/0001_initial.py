@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from budgetguard.db.migrations.ddl import MYSQL, create_index
 from budgetguard.db.types import UtcDateTime
 
 revision = "0001"
@@ -22,18 +23,13 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-MYSQL = {
-    f"{dialect}_{option}": value
-    for dialect in ("mysql", "mariadb")
-    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"))
-}
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Money = sa.Numeric(10, 2)
 
 
 def upgrade() -> None:
     _platform_tables()
-    _index("ix_t_budgets_month_shop", "t_budgets", ["a_month", "a_shop_id"])
+    create_index("ix_t_budgets_month_shop", "t_budgets", ["a_month", "a_shop_id"])
     _evaluations()
     _alerts_and_pauses()
     _notifications()
@@ -139,21 +135,8 @@ def _notifications() -> None:
         **MYSQL,
     )
     # Due work only: delivered and dead notifications have no next attempt (NULL).
-    _index(
+    create_index(
         "ix_bg_notifications_next_attempt_at_id",
         "bg_notifications",
         ["next_attempt_at", "id"],
     )
-
-
-def _index(name: str, table: str, columns: list[str]) -> None:
-    context = op.get_context()
-    dialect = context.dialect
-    if dialect.name != "mysql" or getattr(dialect, "is_mariadb", False):
-        op.create_index(name, table, columns, if_not_exists=True)
-        return
-    # MySQL 8 has no CREATE INDEX IF NOT EXISTS: look first when connected.
-    if context.as_sql or name not in {
-        ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes(table)
-    }:
-        op.create_index(name, table, columns)

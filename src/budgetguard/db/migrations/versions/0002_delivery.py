@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from budgetguard.db.migrations.ddl import MYSQL, create_index
 from budgetguard.db.types import UtcDateTime
 
 revision = "0002"
@@ -21,11 +22,6 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-MYSQL = {
-    f"{dialect}_{option}": value
-    for dialect in ("mysql", "mariadb")
-    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"))
-}
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -80,19 +76,6 @@ def _deliveries() -> None:
         **MYSQL,
     )
     # Due work only: delivered and dead records have no next attempt (NULL).
-    _index("ix_bg_deliveries_next_attempt_at_id", "bg_deliveries", ["next_attempt_at", "id"])
+    create_index("ix_bg_deliveries_next_attempt_at_id", "bg_deliveries", ["next_attempt_at", "id"])
     # `deliveries list --status dead`, newest first.
-    _index("ix_bg_deliveries_status_id", "bg_deliveries", ["status", "id"])
-
-
-def _index(name: str, table: str, columns: list[str]) -> None:
-    context = op.get_context()
-    dialect = context.dialect
-    if dialect.name != "mysql" or getattr(dialect, "is_mariadb", False):
-        op.create_index(name, table, columns, if_not_exists=True)
-        return
-    # MySQL 8 has no CREATE INDEX IF NOT EXISTS: look first when connected.
-    if context.as_sql or name not in {
-        ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes(table)
-    }:
-        op.create_index(name, table, columns)
+    create_index("ix_bg_deliveries_status_id", "bg_deliveries", ["status", "id"])

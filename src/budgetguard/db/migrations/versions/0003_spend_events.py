@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
+from budgetguard.db.migrations.ddl import MYSQL
 from budgetguard.db.types import UtcDateTime
 
 revision = "0003"
@@ -21,11 +22,6 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-MYSQL = {
-    f"{dialect}_{option}": value
-    for dialect in ("mysql", "mariadb")
-    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"))
-}
 # Printable ASCII, compared byte for byte (MySQL's default collations ignore case).
 EventId = sa.String(128).with_variant(
     mysql.VARCHAR(128, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import ssl
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import trustme
 
 from budgetguard import services, services_notify
 from budgetguard.db.outbox import Status
@@ -69,6 +71,74 @@ def test_an_email_reaches_the_smtp_server_with_subject_bodies_and_headers(world:
     assert "Fashion &lt;Quasar&gt; &amp; Co" in html, "what a shop typed is escaped in HTML"
     assert "<Quasar>" not in html
     assert mailing.channel.sent == []
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context with a certificate for 127.0.0.1, and the file of the CA that signed it."""
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    return context, ca_file
+
+
+def test_starttls_is_used_before_the_login_and_verifies_the_certificate(
+    world: World, tls_server: tuple[ssl.SSLContext, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context, ca_file = tls_server
+    # The operator's way to trust a private CA: OpenSSL's standard variable (README).
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    with smtp_server(login=("budget", PASSWORD), starttls=context) as inbox:
+        mailing = world.with_settings(
+            smtp_url=f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=1"
+        )
+        quasar(mailing)
+        email_contact(mailing)
+        mailing.check("2020-07-31")
+
+    assert inbox.logins == [("budget", PASSWORD)]
+    assert inbox.encrypted == [True]
+    (record,) = services_notify.list_deliveries(app=mailing.app)
+    assert record.status is Status.DELIVERED
+
+
+def test_smtps_speaks_tls_from_the_first_byte(
+    world: World, tls_server: tuple[ssl.SSLContext, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context, ca_file = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    with smtp_server(login=("budget", PASSWORD), implicit_tls=context) as inbox:
+        mailing = world.with_settings(smtp_url=f"smtps://budget:{PASSWORD}@127.0.0.1:{inbox.port}")
+        quasar(mailing)
+        email_contact(mailing)
+        mailing.check("2020-07-31")
+
+    assert inbox.logins == [("budget", PASSWORD)]
+    assert inbox.encrypted == [True]
+
+
+def test_an_untrusted_certificate_sends_nothing_and_the_delivery_is_retried(
+    world: World, tls_server: tuple[ssl.SSLContext, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context, _ = tls_server
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with smtp_server(login=("budget", PASSWORD), starttls=context) as inbox:
+        mailing = world.with_settings(
+            smtp_url=f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=1"
+        )
+        quasar(mailing)
+        email_contact(mailing)
+        mailing.check("2020-07-31")
+
+    assert inbox.logins == []
+    assert inbox.messages == []
+    (record,) = services_notify.list_deliveries(app=mailing.app)
+    assert record.status is Status.FAILED
+    assert record.last_error is not None
+    assert "CERTIFICATE_VERIFY_FAILED" in record.last_error
+    assert PASSWORD not in record.last_error
 
 
 def test_an_unreachable_smtp_server_is_retried_and_its_password_never_stored(

@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,12 +151,17 @@ class SmtpInbox:
 
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)
+    """Per message: whether its session was encrypted (STARTTLS or implicit TLS)."""
     port: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        # STARTTLS sets session.ssl; implicit TLS shows in the transport.
+        implicit = server.transport.get_extra_info("ssl_object") is not None
+        self.encrypted.append(session.ssl is not None or implicit)
         return "250 Message accepted for delivery"
 
 
@@ -166,8 +172,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[SmtpInbox]:
-    """Run an aiosmtpd server on a loopback port; require `login` when given."""
+def smtp_server(
+    *,
+    login: tuple[str, str] | None = None,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+) -> Iterator[SmtpInbox]:
+    """Run an aiosmtpd server on a loopback port; require `login` when given.
+
+    `starttls`: the server offers STARTTLS with this context and requires it (before login too).
+    `implicit_tls`: the server speaks TLS from the first byte (smtps://), with this context.
+    """
     inbox = SmtpInbox(port=_free_port())
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
@@ -177,7 +192,11 @@ def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[SmtpInbox]:
 
     options: dict[str, Any] = {}
     if login is not None:
-        options = {"authenticator": authenticate, "auth_require_tls": False}
+        options = {"authenticator": authenticate, "auth_require_tls": starttls is not None}
+    if starttls is not None:
+        options |= {"tls_context": starttls, "require_starttls": True}
+    if implicit_tls is not None:
+        options["ssl_context"] = implicit_tls
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, **options)
     controller.start()
     try:

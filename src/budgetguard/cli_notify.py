@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from budgetguard import services, services_notify
-from budgetguard.db.outbox import Status
-from budgetguard.domain.errors import ConfigError
+from budgetguard.db.outbox import RECORD_STATUSES, Status
+from budgetguard.domain.errors import BudgetguardError, ConfigError
 from budgetguard.domain.recipients import ChannelKind
 from budgetguard.notify.console import ConsoleChannel
 from budgetguard.notify.store import DeliveryReport
-from budgetguard.services_notify import ContactSpec
+from budgetguard.services_notify import LIST_LIMIT, ContactSpec
 
 contacts_app = typer.Typer(help="Manage the shops' contacts: e-mail, webhooks, Slack.")
 deliveries_app = typer.Typer(help="Inspect and retry delivery records.", no_args_is_help=True)
@@ -117,20 +117,38 @@ def deliver(
     _summary(report)
 
 
+def _record_status(value: str | None) -> str | None:
+    if value is not None and value not in RECORD_STATUSES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(RECORD_STATUSES)}")
+    return value
+
+
 @deliveries_app.command("list")
 def deliveries_list(
     ctx: typer.Context,
     *,
-    status: Annotated[Status | None, typer.Option(help="Only records in this state.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Only records in this state: {', '.join(RECORD_STATUSES)}.",
+            callback=_record_status,
+        ),
+    ] = None,
     shop: Annotated[int | None, typer.Option(help="Only this shop's records.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    limit: Annotated[
+        int, typer.Option(help="At most this many, newest first.", min=1, max=LIST_LIMIT)
+    ] = 100,
     before: Annotated[int | None, typer.Option(help="Only ids below this one (paging).")] = None,
     json_lines: JsonOption = False,
 ) -> None:
     """List delivery records, newest first: `--status dead` is the dead-letter view."""
     with ctx.obj.app() as built:
         records = services_notify.list_deliveries(
-            app=built, status=status, shop_id=shop, before_id=before, limit=limit
+            app=built,
+            status=None if status is None else Status(status),
+            shop_id=shop,
+            before_id=before,
+            limit=limit,
         )
         rows = [services_notify.delivery_json(built, r) for r in records]
     if json_lines:
@@ -154,7 +172,7 @@ def deliveries_list(
 def deliveries_retry(
     ctx: typer.Context, ids: Annotated[list[int], typer.Argument(help="Delivery record ids.")]
 ) -> None:
-    """Make failed or dead records due now, with a fresh schedule of attempts."""
+    """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
     with ctx.obj.app() as built:
         report = services_notify.retry_deliveries(app=built, ids=ids)
     if report.retried:
@@ -162,8 +180,8 @@ def deliveries_retry(
     for record, state in sorted(report.left.items()):
         typer.echo(f"Not retried: {record} is {state.value}")
     if report.unknown:
-        typer.echo("No such record: " + ", ".join(str(i) for i in report.unknown), err=True)
-        raise typer.Exit(1)
+        unknown = ", ".join(str(i) for i in report.unknown)
+        raise BudgetguardError(f"no such delivery record: {unknown}")
 
 
 def _summary(report: DeliveryReport) -> None:

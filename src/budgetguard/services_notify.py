@@ -200,7 +200,7 @@ def list_deliveries(
 
 
 def retry_deliveries(*, app: App, ids: Sequence[int]) -> RetryReport:
-    """Make failed or dead records due now, with a fresh schedule of attempts."""
+    """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
     open_database(app)
     with app.engine.begin() as connection:
         found = retry_records(connection, ids, now=app.clock())

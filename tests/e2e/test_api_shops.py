@@ -151,3 +151,10 @@ def test_a_check_of_another_month(api: Api) -> None:
     report = api.http.post("/v1/checks", json={"at": "2020-05-15T00:00:00Z"}).json()
 
     assert (report["month"], report["paused"]) == ("2020-05", 1)
+
+
+def test_the_schema_documents_both_answers_of_a_put(api: Api) -> None:
+    paths = api.http.get("/openapi.json").json()["paths"]
+
+    for path in ("/v1/shops/{shop_id}", "/v1/shops/{shop_id}/budgets/{month}"):
+        assert {"200", "201"} <= set(paths[path]["put"]["responses"]), path

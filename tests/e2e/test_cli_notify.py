@@ -95,6 +95,24 @@ def test_a_dead_delivery_shows_in_the_dead_letter_view_and_can_be_retried(
     assert [r.answer for r in receiver.received] == [500, 200]
 
 
+def test_deliveries_refuse_a_state_records_never_have_and_report_unknown_ids(
+    engine: Engine, db_url: str
+) -> None:
+    overspent_shop(engine)
+    env = cli_env(db_url)
+
+    listed = run("deliveries", "list", "--status", "dispatched", env=env)
+    too_many = run("deliveries", "list", "--limit", "1001", env=env)
+    retried = run("deliveries", "retry", "424242", env=env)
+
+    assert listed.code == 2
+    assert "'dispatched' is not one of pending, delivering, delivered, failed, dead" in listed.err
+    assert too_many.code == 2
+    assert "--limit" in too_many.err
+    assert retried.code == 1
+    assert retried.err == "budgetguard: error: no such delivery record: 424242\n"
+
+
 def test_a_worker_killed_mid_flight_leaves_nothing_stuck(engine: Engine, db_url: str) -> None:
     overspent_shop(engine)
     env = cli_env(db_url, webhook_allow_private="1", delivery_timeout="20")

@@ -99,7 +99,7 @@ def list_deliveries(
 
 @deliveries.post("/retry", responses=problems())
 def retry_deliveries(*, wired: Wired, _caller: Caller, body: RetryIn) -> RetryOut:
-    """Make failed or dead records due now, with a fresh schedule of attempts."""
+    """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
     report = services_notify.retry_deliveries(app=wired.app, ids=body.ids)
     return RetryOut(
         retried=report.retried,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -30,6 +30,9 @@ MonthQuery = Annotated[
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
 IdCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,10}$", description="From next_cursor.")]
 MonthCursor = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="From next_cursor.")]
+
+
+_CREATED: dict[int | str, dict[str, Any]] = {201: {"model": Standing, "description": "Created."}}
 
 
 @router.get("", responses=problems())
@@ -68,7 +71,7 @@ def get_shop(
     return Standing.of(found)
 
 
-@router.put("/{shop_id}", responses=problems(400, 409, 413))
+@router.put("/{shop_id}", responses=problems(400, 409, 413) | _CREATED)
 def put_shop(
     shop_id: ShopPath, body: ShopIn, wired: Wired, _caller: Caller, response: Response
 ) -> Standing:
@@ -101,7 +104,7 @@ def get_budget(shop_id: ShopPath, month: MonthPath, wired: Wired, _caller: Calle
     return Standing.of(found)
 
 
-@router.put("/{shop_id}/budgets/{month}", responses=problems(400, 404, 409, 413))
+@router.put("/{shop_id}/budgets/{month}", responses=problems(400, 404, 409, 413) | _CREATED)
 def put_budget(
     shop_id: ShopPath,
     month: MonthPath,

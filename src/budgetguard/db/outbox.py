@@ -38,6 +38,10 @@ class Status(StrEnum):
     """A notification only: its delivery records exist."""
 
 
+RECORD_STATUSES = [status.value for status in Status if status is not Status.DISPATCHED]
+"""The states a delivery record can be in."""
+
+
 @lru_cache(maxsize=256)
 def decode_thresholds(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",")) if text else ()

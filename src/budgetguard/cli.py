@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -230,6 +231,9 @@ def main() -> None:
     logging.basicConfig(stream=sys.stderr, format="budgetguard: %(levelname)s: %(message)s")
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines narrate internals
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A terminal that cannot show "—" or a shop's name gets escapes, not a failed delivery.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         app()
     except ConfigError as error:

@@ -83,6 +83,19 @@ def test_a_second_check_with_nothing_new_sends_nothing(tmp_path: Path) -> None:
     assert "0 notifications queued" in again.err
 
 
+def test_a_terminal_that_cannot_show_a_dash_gets_escapes_and_every_line(tmp_path: Path) -> None:
+    env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}") | {"PYTHONIOENCODING": "ascii"}
+    assert run("db", "upgrade", env=env).code == 0
+    assert run("db", "seed-sample", env=env).code == 0
+
+    june = run("check", "--at", "2020-06-30", env=env)
+
+    assert june.code == 0, june.err
+    assert len(june.out.splitlines()) == 8
+    assert "(105.52 %) \\u2014 reached 50 %, 100 % \\u2014 shop paused" in june.out
+    assert "8 notifications delivered" in june.err
+
+
 def test_seeding_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
     env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}")
     run("db", "upgrade", env=env)

@@ -150,3 +150,25 @@ def test_removing_a_contact_buries_what_was_still_to_be_sent_to_it(shop: World) 
     assert (record.status, record.last_error) == (Status.DEAD, "the contact was removed")
     with pytest.raises(UnknownContact):
         services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)
+
+
+def test_a_removed_contacts_records_never_reach_a_contact_added_after_it(shop: World) -> None:
+    """SQLite hands a removed contact's id to the next contact added, even another shop's."""
+    local = shop.with_settings(webhook_allow_private=True)
+    local.platform.add_shop(2)
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
+    failing, other_shop = WebhookReceiver(default=500), WebhookReceiver(secret=secret)
+    with webhook_receiver(failing) as first, webhook_receiver(other_shop) as second:
+        contact = add(local, WEBHOOK, first.url(), secret)
+        local.platform.set_budget(1, "2020-07", "100.00", "60.00")
+        local.check("2020-07-31")
+        services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)
+        spec = ContactSpec(WEBHOOK, second.url(), secret)
+        services_notify.add_contact(app=local.app, shop_id=2, spec=spec)
+        local.clock.advance(timedelta(hours=1))
+        services.deliver(app=local.app, channel=local.channel)
+
+    assert second.received == [], "shop 1's notification went to shop 2's endpoint"
+    (record,) = services_notify.list_deliveries(app=local.app)
+    assert (record.status, record.attempts) == (Status.DEAD, 1), "ended at removal, not tried"
+    assert record.contact is None

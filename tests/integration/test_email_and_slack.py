@@ -141,6 +141,26 @@ def test_an_untrusted_certificate_sends_nothing_and_the_delivery_is_retried(
     assert PASSWORD not in record.last_error
 
 
+def test_a_slow_smtp_server_gets_every_email_once_without_queueing_past_the_time_limit(
+    world: World,
+) -> None:
+    """More e-mails than SMTP sessions: none may spend its time limit waiting for a session."""
+    shops = 40
+    with smtp_server(delay=0.5) as inbox:
+        mailing = world.with_settings(smtp_url=f"smtp://127.0.0.1:{inbox.port}", delivery_timeout=1)
+        for shop_id in range(1, shops + 1):
+            mailing.platform.add_shop(shop_id)
+            mailing.platform.set_budget(shop_id, "2020-07", "100.00", "100.00")
+            spec = ContactSpec(ChannelKind.EMAIL, f"owner{shop_id}@shop.example")
+            services_notify.add_contact(app=mailing.app, shop_id=shop_id, spec=spec)
+        report = mailing.check("2020-07-31").delivery
+
+    assert (report.delivered, report.retrying, report.dead) == (shops, 0, 0)
+    assert sorted(to for _, (to,), _ in inbox.messages) == sorted(
+        f"owner{shop_id}@shop.example" for shop_id in range(1, shops + 1)
+    )
+
+
 def test_an_unreachable_smtp_server_is_retried_and_its_password_never_stored(
     world: World,
 ) -> None:

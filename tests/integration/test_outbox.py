@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import RowMapping
 
-from budgetguard import services
-from budgetguard.db.deliveries import claim_due
+from budgetguard import services, services_notify
+from budgetguard.db.deliveries import LOST_LAST_ATTEMPT, claim_due, mark_failed
 from budgetguard.db.evaluator import evaluate
 from budgetguard.db.outbox import Status
 from budgetguard.db.tables import deliveries
 from budgetguard.domain.period import parse_instant
+from budgetguard.notify.console import ConsoleChannel
 from conftest import World
 from support.fakes import RecordingChannel
 
@@ -132,7 +134,8 @@ def test_concurrent_deliverers_take_different_records(world: World, backend: str
     world.clock.advance(timedelta(hours=1))
     with world.app.engine.begin() as first:
         now = world.clock.now
-        held = claim_due(first, now=now, lease_until=now + timedelta(minutes=1), limit=2)
+        lease = now + timedelta(minutes=1)
+        held = claim_due(first, now=now, lease_until=lease, limit=2, max_attempts=30)
         other = RecordingChannel()
         report = services.deliver(app=world.app, channel=other)
         assert report.delivered == 2, "the second deliverer skips the locked rows"
@@ -147,3 +150,81 @@ def test_notifications_are_delivered_in_batches_oldest_first(world: World) -> No
     ids = [n.id for n in world.channel.sent]
     assert ids == sorted(ids)
     assert len(ids) == 5
+
+
+def test_a_console_that_breaks_gets_its_batch_retried_and_the_worker_goes_on(
+    world: World,
+) -> None:
+    _overspend(world, shops=2)
+    queue_only(world, "2020-06-30")
+    broken = RecordingChannel()
+
+    def bug(batch: object) -> dict[int, str]:
+        raise RuntimeError("a bug in a channel")
+
+    broken.deliver = bug  # type: ignore[method-assign]
+    report = services.deliver(app=world.app, channel=broken)
+
+    assert (report.delivered, report.retrying) == (0, 2)
+    assert {(r["status"], r["last_error"]) for r in records(world)} == {
+        ("failed", "console: unexpected RuntimeError")
+    }
+    world.clock.advance(timedelta(hours=1))
+    assert services.deliver(app=world.app, channel=world.channel).delivered == 2
+
+
+def test_a_console_that_cannot_encode_the_text_fails_the_attempt_cleanly(world: World) -> None:
+    _overspend(world)
+    queue_only(world, "2020-06-30")
+    ascii_only = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+
+    report = services.deliver(app=world.app, channel=ConsoleChannel(ascii_only))
+
+    assert report.retrying == 1
+    (row,) = records(world)
+    assert row["status"] == "failed"
+    assert row["last_error"].startswith("console: UnicodeEncodeError")
+
+
+def test_a_late_outcome_of_an_expired_lease_does_not_undo_a_delivery(world: World) -> None:
+    _overspend(world)
+    queue_only(world, "2020-06-30")
+    services.deliver(app=world.app, channel=RecordingChannel(fail_all=True))
+    world.clock.advance(timedelta(hours=1))
+    now = world.clock.now
+    with world.app.engine.begin() as connection:
+        (slow,) = claim_due(
+            connection, now=now, lease_until=now + timedelta(minutes=1), limit=10, max_attempts=30
+        )
+    world.clock.advance(timedelta(minutes=2))  # its lease runs out; another worker delivers
+    assert services.deliver(app=world.app, channel=world.channel).delivered == 1
+
+    with world.app.engine.begin() as connection:
+        late = mark_failed(connection, slow, error="HTTP 503", retry_at=now + timedelta(hours=1))
+
+    assert late is False
+    (row,) = records(world)
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("delivered", 3, None)
+
+
+def test_a_record_whose_last_attempt_lost_its_worker_ends_dead_not_sent_again(
+    world: World,
+) -> None:
+    once = world.with_settings(delivery_max_attempts=1)
+    _overspend(once)
+    queue_only(once, "2020-06-30")
+    services.deliver(app=once.app, channel=RecordingChannel(fail_all=True))  # dispatches
+    retried = services_notify.retry_deliveries(app=once.app, ids=[records(once)[0]["id"]])
+    assert len(retried.retried) == 1
+    now = once.clock.now
+    with once.app.engine.begin() as connection:
+        claim_due(connection, now=now, lease_until=now + timedelta(minutes=1), limit=10,
+                  max_attempts=1)  # fmt: skip
+    once.clock.advance(timedelta(minutes=2))  # the worker died; its lease ran out
+
+    report = services.deliver(app=once.app, channel=once.channel)
+
+    assert report.delivered == 0
+    assert once.channel.sent == []
+    (row,) = records(once)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("dead", 1, LOST_LAST_ATTEMPT)

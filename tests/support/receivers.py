@@ -3,6 +3,7 @@ reference library, and an SMTP server (aiosmtpd) that keeps what it was sent."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -154,8 +155,11 @@ class SmtpInbox:
     encrypted: list[bool] = field(default_factory=list)
     """Per message: whether its session was encrypted (STARTTLS or implicit TLS)."""
     port: int = 0
+    delay: float = 0.0
+    """Seconds the server takes over each message before it answers (a slow server)."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
@@ -177,13 +181,14 @@ def smtp_server(
     login: tuple[str, str] | None = None,
     starttls: ssl.SSLContext | None = None,
     implicit_tls: ssl.SSLContext | None = None,
+    delay: float = 0.0,
 ) -> Iterator[SmtpInbox]:
     """Run an aiosmtpd server on a loopback port; require `login` when given.
 
     `starttls`: the server offers STARTTLS with this context and requires it (before login too).
     `implicit_tls`: the server speaks TLS from the first byte (smtps://), with this context.
     """
-    inbox = SmtpInbox(port=_free_port())
+    inbox = SmtpInbox(port=_free_port(), delay=delay)
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
         given = (auth.login.decode(), auth.password.decode())

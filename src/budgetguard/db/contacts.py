@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.tables import contacts, shops
+from budgetguard.db.outbox import Status
+from budgetguard.db.tables import contacts, deliveries, shops
 from budgetguard.domain.recipients import ChannelKind, Recipient
 
 REASON_LIMIT = 255
+CONTACT_REMOVED = "the contact was removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +91,26 @@ def shop_contacts(connection: Connection, shop_id: int) -> list[Contact]:
 
 
 def delete_contacts(connection: Connection, *, shop_id: int, ids: list[int] | None = None) -> int:
-    """Remove the shop's contacts with these ids (all of them when `ids` is None)."""
-    statement = delete(contacts).where(contacts.c.shop_id == shop_id)
+    """Remove the shop's contacts with these ids (all of them when `ids` is None).
+
+    Their records still to be sent end dead, unsent, and every record lets go of the contact:
+    no record can ever reach a contact added later under the same id (SQLite reuses the
+    highest id).
+    """
+    chosen = contacts.c.shop_id == shop_id
     if ids is not None:
-        statement = statement.where(contacts.c.id.in_(ids))
-    return connection.execute(statement).rowcount
+        chosen = and_(chosen, contacts.c.id.in_(ids))
+    gone = list(connection.execute(select(contacts.c.id).where(chosen)).scalars())
+    if not gone:
+        return 0
+    d = deliveries.c
+    connection.execute(
+        update(deliveries)
+        .where(d.contact_id.in_(gone), d.status.in_([Status.PENDING.value, Status.FAILED.value]))
+        .values(status=Status.DEAD.value, next_attempt_at=None, last_error=CONTACT_REMOVED)
+    )
+    connection.execute(update(deliveries).where(d.contact_id.in_(gone)).values(contact_id=None))
+    return connection.execute(delete(contacts).where(contacts.c.id.in_(gone))).rowcount
 
 
 def _contact(row: Any) -> Contact:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
 
 from budgetguard.db.contacts import Contact
 from budgetguard.db.outbox import ERROR_TEXT_LIMIT, Status, any_id, to_notification
@@ -43,9 +44,11 @@ class Candidate:
     id: int
     recipient: str
     channel: ChannelKind
+    attempts: int
 
 
 Picker = Callable[[list[Candidate]], list[Candidate]]
+LOST_LAST_ATTEMPT = "the worker stopped during the last attempt (its lease ran out)"
 
 
 def claim_due(
@@ -54,6 +57,7 @@ def claim_due(
     now: datetime,
     lease_until: datetime,
     limit: int,
+    max_attempts: int,
     skip: Collection[str] = (),
     skip_channels: Collection[ChannelKind] = (),
     pick: Picker | None = None,
@@ -64,15 +68,25 @@ def claim_due(
     fewer of the locked candidates (a quota per recipient), the others stay due.
     """
     d = deliveries.c
-    query = select(d.id, d.recipient, d.channel).where(d.next_attempt_at <= now)
+    query = select(d.id, d.recipient, d.channel, d.attempts).where(d.next_attempt_at <= now)
     if skip:
         query = query.where(d.recipient.not_in(list(skip)))
     if skip_channels:
         query = query.where(d.channel.not_in([c.value for c in skip_channels]))
     query = query.order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(skip_locked=True)
     found = [
-        Candidate(r.id, r.recipient, ChannelKind(r.channel)) for r in connection.execute(query)
+        Candidate(r.id, r.recipient, ChannelKind(r.channel), r.attempts)
+        for r in connection.execute(query)
     ]
+    # A record due again with its attempts used up lost its worker during the last attempt.
+    exhausted = [c.id for c in found if c.attempts >= max_attempts]
+    if exhausted:
+        connection.execute(
+            update(deliveries)
+            .where(any_id(connection, d.id, exhausted))
+            .values(status=Status.DEAD.value, next_attempt_at=None, last_error=LOST_LAST_ATTEMPT)
+        )
+        found = [c for c in found if c.attempts < max_attempts]
     chosen = pick(found) if pick is not None else found
     if not chosen:
         return []
@@ -161,25 +175,45 @@ def _claimed(row: Any) -> Claimed:
     )
 
 
-def mark_delivered(connection: Connection, ids: Sequence[int], *, now: datetime) -> None:
-    if ids:
-        connection.execute(
+def mark_delivered(connection: Connection, claims: Sequence[Claimed], *, now: datetime) -> int:
+    """Record these attempts delivered; return how many were still theirs to record.
+
+    Each update is fenced by the claim's attempt count: an attempt whose lease ran out, and whose
+    record another worker claimed since, records nothing.
+    """
+    recorded = 0
+    by_attempt: dict[int, list[int]] = {}
+    for claim in claims:
+        by_attempt.setdefault(claim.attempts, []).append(claim.id)
+    for attempts, ids in by_attempt.items():
+        recorded += connection.execute(
             update(deliveries)
-            .where(any_id(connection, deliveries.c.id, ids))
+            .where(any_id(connection, deliveries.c.id, ids), _still_held(attempts))
             .values(status=Status.DELIVERED.value, delivered_at=now, next_attempt_at=None)
-        )
+        ).rowcount
+    return recorded
 
 
 def mark_failed(
-    connection: Connection, delivery_id: int, *, error: str, retry_at: datetime | None
-) -> None:
-    """Record a failed attempt: try again at `retry_at`, or never (dead) when it is None."""
+    connection: Connection, claim: Claimed, *, error: str, retry_at: datetime | None
+) -> bool:
+    """Record a failed attempt: try again at `retry_at`, or never (dead) when it is None.
+
+    Return False (recording nothing) when the attempt's lease ran out and another worker
+    claimed the record since.
+    """
     status = Status.FAILED if retry_at is not None else Status.DEAD
-    connection.execute(
+    changed = connection.execute(
         update(deliveries)
-        .where(deliveries.c.id == delivery_id)
+        .where(deliveries.c.id == claim.id, _still_held(claim.attempts))
         .values(status=status.value, next_attempt_at=retry_at, last_error=error[:ERROR_TEXT_LIMIT])
-    )
+    ).rowcount
+    return bool(changed)
+
+
+def _still_held(attempts: int) -> ColumnElement[bool]:
+    d = deliveries.c
+    return and_(d.status == Status.DELIVERING.value, d.attempts == attempts)
 
 
 @dataclass(frozen=True, slots=True)

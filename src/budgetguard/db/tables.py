@@ -183,4 +183,5 @@ deliveries = Table(
     UniqueConstraint("notification_id", "recipient"),
     Index("ix_bg_deliveries_next_attempt_at_id", "next_attempt_at", "id"),
     Index("ix_bg_deliveries_status_id", "status", "id"),
+    Index("ix_bg_deliveries_contact_id", "contact_id"),
 )

@@ -57,8 +57,8 @@ class ConsoleChannel:
         try:
             self._stream.write("".join(render(n) + "\n" for n in batch))
             self._stream.flush()
-        except OSError as error:
-            return {n.id: f"console: {error}" for n in batch}
+        except (OSError, ValueError) as error:  # ValueError: unencodable text, a closed stream
+            return {n.id: f"console: {type(error).__name__}: {error}"[:300] for n in batch}
         return {}
 
     @staticmethod

@@ -8,9 +8,9 @@ caps a worker below the 1,000 deliveries/s target; aiohttp costs about 0.2 ms.
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 
 import aiohttp
+import yarl
 
 from budgetguard import __version__
 from budgetguard.domain.recipients import scrub
@@ -42,10 +42,12 @@ class HttpClient:
         """POST `content`; return when the answer is 2xx, else raise SendFailed (410: gone)."""
         try:
             if not self._allow_private:
-                parts = urlsplit(url)
-                if parts.scheme != "https":
+                # The host as aiohttp will connect to it (yarl folds full-width digits and
+                # ideographic full stops into an IP address that skips the resolver).
+                target = yarl.URL(url)
+                if target.scheme != "https":
                     raise ForbiddenTarget("the URL is not HTTPS")
-                check_literal(parts.hostname or "")
+                check_literal(target.host or "")
             async with asyncio.timeout(self._timeout):
                 status = await self._post(url, content=content, headers=headers)
         except TimeoutError:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from budgetguard.db.contacts import CONTACT_REMOVED
 from budgetguard.db.deliveries import Claimed
 from budgetguard.db.dispatch import Route
 from budgetguard.domain.recipients import CONSOLE_KEY, ChannelKind, Recipient
@@ -57,7 +58,7 @@ class Routes:
             return operator
         contact = claimed.contact
         if contact is None:
-            raise Unroutable("the contact was removed")
+            raise Unroutable(CONTACT_REMOVED)
         if contact.disabled_at is not None:
             raise Unroutable(f"the contact is disabled ({contact.disabled_reason})")
         return contact.recipient

@@ -80,8 +80,8 @@ class DeliveryStore:
         now = self._clock()
         with self._engine.begin() as connection:
             return claim_due(
-                connection, now=now, lease_until=now + self._lease, limit=limit, skip=skip,
-                skip_channels=channels, pick=pick,
+                connection, now=now, lease_until=now + self._lease, limit=limit,
+                max_attempts=self._max_attempts, skip=skip, skip_channels=channels, pick=pick,
             )  # fmt: skip
 
     def record(self, outcomes: Sequence[Outcome]) -> DeliveryReport:
@@ -89,9 +89,8 @@ class DeliveryStore:
         report = DeliveryReport()
         now = self._clock()
         with self._engine.begin() as connection:
-            delivered = [o.claimed.id for o in outcomes if o.error is None]
-            mark_delivered(connection, delivered, now=now)
-            report.delivered = len(delivered)
+            delivered = [o.claimed for o in outcomes if o.error is None]
+            report.delivered = mark_delivered(connection, delivered, now=now)
             report.attempts.update(
                 (o.claimed.notification.kind.value, o.error is None) for o in outcomes
             )
@@ -101,7 +100,12 @@ class DeliveryStore:
                 attempt = outcome.claimed.attempts
                 dead = outcome.final or outcome.gone or attempt >= self._max_attempts
                 retry_at = None if dead else now + retry_delay(attempt, rng=self._rng)
-                mark_failed(connection, outcome.claimed.id, error=outcome.error, retry_at=retry_at)
+                if not mark_failed(
+                    connection, outcome.claimed, error=outcome.error, retry_at=retry_at
+                ):
+                    log.info("delivery %s: attempt %s ended after its lease; another worker "
+                             "holds the record", outcome.claimed.id, attempt)  # fmt: skip
+                    continue
                 if outcome.gone and outcome.claimed.contact is not None:
                     reason = f"{outcome.error} at {now:%Y-%m-%d %H:%M} UTC"
                     disable_contact(connection, outcome.claimed.contact.id, now=now, reason=reason)

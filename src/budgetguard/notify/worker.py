@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from budgetguard.db.deliveries import Candidate, Claimed
 from budgetguard.domain.recipients import CONSOLE_KEY, ChannelKind, Recipient
 from budgetguard.notify.channel import SendFailed
+from budgetguard.notify.email import SMTP_CONNECTIONS
 from budgetguard.notify.routes import Routes, Unroutable
 from budgetguard.notify.store import DeliveryReport, DeliveryStore, Outcome
 
@@ -69,11 +70,25 @@ class DeliveryWorker:
                 await asyncio.wait(self._inflight)
             self._raise_crash()
             await self._flush()
+        except BaseException:
+            await self._settle()
+            raise
         finally:
             stopping.cancel()
             self._db.shutdown(wait=True)
             self._console.shutdown(wait=True)
         return self.report
+
+    async def _settle(self) -> None:
+        """On the way out after a failure: let the sends in flight finish and record what is
+        known, so that nothing already sent is sent again after the lease."""
+        if self._inflight:
+            await asyncio.wait(self._inflight)
+        try:
+            await self._flush()
+        except Exception:
+            log.exception("could not record %s delivery outcomes; their records are due again "
+                          "when their lease runs out", len(self._outcomes))  # fmt: skip
 
     async def _step(self) -> bool | None:
         """Dispatch a batch, claim what there is room for, start it.
@@ -88,7 +103,7 @@ class DeliveryWorker:
             await self._flush()
             return True if dispatched else None
         self._free = free  # network sends this claim may start; console records are batched
-        full = {lane for lane, n in self._lanes.items() if n >= self._options.per_recipient}
+        full = {lane for lane, n in self._lanes.items() if n >= self._quota(lane)}
         channels = [ChannelKind.EMAIL] if SMTP_LANE in full else []
         claimed = await self._in_db(
             self._store.claim, self._options.batch_size, skip=full - {SMTP_LANE}, channels=channels,
@@ -119,12 +134,19 @@ class DeliveryWorker:
         for candidate in candidates:
             lane = _lane(candidate.recipient, candidate.channel)
             if lane != CONSOLE_KEY:
-                busy = self._lanes[lane] + taken[lane] >= self._options.per_recipient
+                busy = self._lanes[lane] + taken[lane] >= self._quota(lane)
                 if busy or taken.total() >= self._free:
                     continue
                 taken[lane] += 1
             chosen.append(candidate)
         return chosen
+
+    def _quota(self, lane: str) -> int:
+        """Sends in flight at most to one recipient; to the SMTP server, no more than it has
+        sessions, so that no e-mail spends its time limit waiting for one."""
+        if lane == SMTP_LANE:
+            return min(self._options.per_recipient, SMTP_CONNECTIONS)
+        return self._options.per_recipient
 
     def _start(self, claimed: Sequence[Claimed]) -> None:
         console = [c for c in claimed if c.recipient == CONSOLE_KEY]
@@ -158,6 +180,11 @@ class DeliveryWorker:
         except Unroutable as error:
             self._outcomes.append(Outcome(claimed, claimed.recipient, str(error), final=True))
             return
+        except Exception as error:  # a bug in routing must not take the worker down either
+            log.exception("unexpected failure routing delivery %s", claimed.id)
+            error_text = f"unexpected {type(error).__name__}"
+            self._outcomes.append(Outcome(claimed, claimed.recipient, error_text))
+            return
         transport = self._routes.transports[recipient.kind]
         try:
             async with asyncio.timeout(self._options.send_limit):
@@ -181,7 +208,11 @@ class DeliveryWorker:
         channel = self._routes.console
         batch = [c.notification for c in claimed]
         loop = asyncio.get_running_loop()
-        errors = await loop.run_in_executor(self._console, channel.deliver, batch)
+        try:
+            errors = await loop.run_in_executor(self._console, channel.deliver, batch)
+        except Exception as crash:  # a channel's bug: the batch is retried, the worker goes on
+            log.exception("unexpected failure printing %s notifications", len(batch))
+            errors = {n.id: f"console: unexpected {type(crash).__name__}" for n in batch}
         for record in claimed:
             error = errors.get(record.notification.id)
             self._outcomes.append(Outcome(record, channel.name, error))

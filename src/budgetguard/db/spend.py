@@ -39,13 +39,22 @@ _SET_SPENT = (
 )
 
 
+# On MySQL/MariaDB the budget rows are locked through ix_t_budgets_month_shop, the path that the
+# platform's own `UPDATE … WHERE a_shop_id = ? AND a_month = ?` and our UPDATEs take: it locks
+# the index entry, then the row. Through the primary key we would hold the row while the
+# platform held the index entry and waited for the row, then wait for that entry: a deadlock.
+_BY_MONTH_SHOP = "FORCE INDEX (ix_t_budgets_month_shop)"
+
+
 @cache
 def _statements(dialect: str) -> dict[str, Executable]:
     """Built once per database: a request runs these with its own parameters (`ids`: a list)."""
     return {
-        "lock": (
+        "lock_budgets": (
             select(budgets.c.a_shop_id, budgets.c.a_budget_amount, budgets.c.a_amount_spent)
             .join(shops, shops.c.a_id == budgets.c.a_shop_id)
+            .with_hint(budgets, _BY_MONTH_SHOP, "mysql")
+            .with_hint(budgets, _BY_MONTH_SHOP, "mariadb")
             .where(
                 budgets.c.a_month == bindparam("month"),
                 one_of(budgets.c.a_shop_id, "ids", dialect),
@@ -69,7 +78,7 @@ def lock_budgets(
     """Lock the shops and their budget rows of `month`, in shop order; return what exists."""
     found: dict[int, LockedBudget] = {}
     for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
-        lock = _statements(connection.dialect.name)["lock"]
+        lock = _statements(connection.dialect.name)["lock_budgets"]
         rows = connection.execute(lock, {"month": month, "ids": list(part)})
         for shop_id, budget, spent in rows:
             found[shop_id] = LockedBudget(shop_id, budget, spent)

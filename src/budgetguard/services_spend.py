@@ -17,9 +17,9 @@ from budgetguard.db.retry import in_transaction
 from budgetguard.db.shop_locks import shop_locks
 from budgetguard.db.spend import (
     LockedBudget,
-    existing_shops,
     find_events,
     lock_budgets,
+    lock_shops,
     record_events,
     write_spent,
 )
@@ -70,14 +70,15 @@ def _apply(app: App, connection: Connection, events: Sequence[Located], source: 
     touched: dict[Month, set[int]] = defaultdict(set)
     for located in events:
         touched[months[located.event.event_id]].add(located.event.shop_id)
-    # Locks in (month, shop) order, the same order in every request.
+    # The order of every writer (db/spend.py): all the shops, then the budgets by (month, shop).
+    known = lock_shops(connection, (x.event.shop_id for x in events))
     locked = {
-        month: lock_budgets(connection, month.first_day, shop_ids)
+        month: lock_budgets(connection, month.first_day, shop_ids & known)
         for month, shop_ids in sorted(touched.items())
     }
     fresh = _new_events(connection, events)
     report = SpendReport(applied=len(fresh), duplicates=len(events) - len(fresh))
-    _refuse_missing(connection, fresh, months, locked)
+    _refuse_missing(fresh, months, locked, known)
     totals = _new_totals(fresh, months, locked)
     record_events(
         connection,
@@ -123,15 +124,14 @@ def _new_events(connection: Connection, events: Sequence[Located]) -> list[Locat
 
 
 def _refuse_missing(
-    connection: Connection,
     fresh: Sequence[Located],
     months: dict[str, Month],
     locked: dict[Month, dict[int, LockedBudget]],
+    known: set[int],
 ) -> None:
     missing = [x for x in fresh if x.event.shop_id not in locked[months[x.event.event_id]]]
     if not missing:
         return
-    known = existing_shops(connection, (x.event.shop_id for x in missing))
     unknown = [x for x in missing if x.event.shop_id not in known]
     if unknown:
         raise NotFound.listing(

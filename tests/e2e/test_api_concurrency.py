@@ -63,3 +63,39 @@ def test_the_platforms_spend_updates_never_fail_while_spend_events_arrive(api: A
     assert failures == []
     assert set(codes) == {200}
     assert api.spent(801) == CLIENTS * per_client * Decimal("1.00") + updates * Decimal("0.01")
+
+
+def _put_budgets(api: Api, shop_id: int, client: int, count: int) -> list[int]:
+    with httpx.Client(base_url=api.url, headers=AUTH, timeout=120) as http:
+        return [
+            http.put(
+                f"/v1/shops/{shop_id}/budgets/{JUNE}", json={"budget": f"{90000 + client + i}.00"}
+            ).status_code
+            for i in range(count)
+        ]
+
+
+def _put_shops(api: Api, shop_id: int, client: int, count: int) -> list[int]:
+    with httpx.Client(base_url=api.url, headers=AUTH, timeout=120) as http:
+        return [
+            http.put(
+                f"/v1/shops/{shop_id}", json={"name": f"Shop {client}-{i}", "online": True}
+            ).status_code
+            for i in range(count)
+        ]
+
+
+def test_budget_and_shop_changes_racing_spend_events_all_succeed(api: Api) -> None:
+    _shop(api, 602)
+    per_client = 25
+
+    with ThreadPoolExecutor(3 * CLIENTS) as pool:
+        posted = [pool.submit(_post_spend, api, 602, c, per_client) for c in range(CLIENTS)]
+        budgets = [pool.submit(_put_budgets, api, 602, c, per_client) for c in range(CLIENTS)]
+        renamed = [pool.submit(_put_shops, api, 602, c, per_client) for c in range(CLIENTS)]
+        spend_codes = [code for future in posted for code in future.result()]
+        put_codes = [code for future in budgets + renamed for code in future.result()]
+
+    assert set(spend_codes) == {200}
+    assert set(put_codes) == {200}
+    assert api.spent(602) == CLIENTS * per_client * Decimal("1.00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.tables import budgets, shops
@@ -26,16 +26,22 @@ def save_shop(connection: Connection, shop_id: int, *, name: str, online: bool, 
         return
     connection.execute(shops.insert().values(a_id=shop_id, a_name=name, a_online=online))
     if connection.dialect.name == "postgresql":
-        # An explicit id does not move the serial sequence: move it past the largest id, so
-        # that the platform's own inserts (which take the next value) do not collide.
-        top = connection.execute(select(func.max(shops.c.a_id))).scalar_one()
-        connection.execute(
-            text(
-                "SELECT setval(seq, :top) FROM pg_get_serial_sequence('t_shops', 'a_id') AS seq "
-                "WHERE seq IS NOT NULL"
-            ),
-            {"top": top},
-        )
+        _sequence_past(connection, shop_id)
+
+
+# An explicit id does not move the serial sequence, so the platform's own inserts (which take
+# the next value) would collide with it: move the sequence up to the new id, never down. Not to
+# max(a_id): that cannot see another session's uncommitted insert, and misses a deleted top id
+# (which would be handed out again). setval is not transactional: one statement, no read before.
+_SEQUENCE_PAST = text(
+    "SELECT setval(seq, :new_id) FROM pg_get_serial_sequence('t_shops', 'a_id') AS seq "
+    "WHERE seq IS NOT NULL "
+    "AND :new_id > COALESCE(pg_sequence_last_value(CAST(seq AS regclass)), 0)"
+)
+
+
+def _sequence_past(connection: Connection, shop_id: int) -> None:
+    connection.execute(_SEQUENCE_PAST, {"new_id": shop_id})
 
 
 def save_budget(

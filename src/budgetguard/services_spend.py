@@ -25,7 +25,13 @@ from budgetguard.db.spend import (
 )
 from budgetguard.db.status import ShopStatus
 from budgetguard.domain.period import Month
-from budgetguard.domain.refusals import Conflict, FieldProblem, NotFound
+from budgetguard.domain.refusals import (
+    LISTED,
+    Conflict,
+    FieldProblem,
+    NotFound,
+    Unacceptable,
+)
 from budgetguard.domain.spend import SpendEvent, spend_out_of_range
 from budgetguard.services_requests import repeatable_read, standings
 
@@ -53,15 +59,33 @@ def record_spend(*, app: App, events: Sequence[Located], source: str) -> SpendRe
     """Record new spend events, add them to their budgets and evaluate those, all or nothing.
 
     A repeated event id with the same payload counts nothing; with another payload the whole
-    request is refused. Events of the current month (platform time zone) are evaluated in the
-    same transaction; those of other months are recorded and counted only.
+    request is refused (422 when both are in the request, 409 when one was stored before).
+    Events of the current month (platform time zone) are evaluated in the same transaction;
+    those of other months are recorded and counted only.
     """
+    _refuse_clashes(events)
     shop_ids = {located.event.shop_id for located in events}
     with app.engine.connect() as connection:
         repeatable_read(connection)
         with shop_locks(connection, shop_ids):
             work = partial(_apply, app, connection, events, source)
             return in_transaction(connection, work, what="spend events")
+
+
+def _refuse_clashes(events: Sequence[Located]) -> None:
+    """Refuse an event id that appears again in the request with another payload, at each."""
+    first: dict[str, Located] = {}
+    clashes: list[FieldProblem] = []
+    for located in events:
+        earlier = first.setdefault(located.event.event_id, located)
+        if not earlier.event.same_payload(located.event):
+            reason = f"event {located.event.event_id} appears earlier with another payload"
+            clashes.append(FieldProblem(f"{located.where}event_id", reason))
+    if clashes:
+        # Worded as the other 422s are (api/problems.py): each place, then its reason.
+        shown = "; ".join(f"{p.field}: {p.reason}" for p in clashes[:LISTED])
+        more = f"; and {len(clashes) - LISTED} more" if len(clashes) > LISTED else ""
+        raise Unacceptable(shown + more, clashes)
 
 
 def _apply(app: App, connection: Connection, events: Sequence[Located], source: str) -> SpendReport:

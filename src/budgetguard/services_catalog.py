@@ -1,6 +1,7 @@
 """Use cases of the HTTP API's shops, budgets and notifications.
 
-Writes lock the shop (and budget) rows first and evaluate the shop's current-month budget in
+Writes lock the shop row, then the budget row (the order of every writer, db/spend.py), and
+evaluate the shop's current-month budget in
 the same transaction (db/request_evaluation.py), so a changed budget is re-armed, resumed or
 paused by the time the request returns.
 """

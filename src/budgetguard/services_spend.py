@@ -17,15 +17,21 @@ from budgetguard.db.retry import in_transaction
 from budgetguard.db.shop_locks import shop_locks
 from budgetguard.db.spend import (
     LockedBudget,
-    existing_shops,
     find_events,
     lock_budgets,
+    lock_shops,
     record_events,
     write_spent,
 )
 from budgetguard.db.status import ShopStatus
 from budgetguard.domain.period import Month
-from budgetguard.domain.refusals import Conflict, FieldProblem, NotFound
+from budgetguard.domain.refusals import (
+    LISTED,
+    Conflict,
+    FieldProblem,
+    NotFound,
+    Unacceptable,
+)
 from budgetguard.domain.spend import SpendEvent, spend_out_of_range
 from budgetguard.services_requests import repeatable_read, standings
 
@@ -53,9 +59,11 @@ def record_spend(*, app: App, events: Sequence[Located], source: str) -> SpendRe
     """Record new spend events, add them to their budgets and evaluate those, all or nothing.
 
     A repeated event id with the same payload counts nothing; with another payload the whole
-    request is refused. Events of the current month (platform time zone) are evaluated in the
-    same transaction; those of other months are recorded and counted only.
+    request is refused (422 when both are in the request, 409 when one was stored before).
+    Events of the current month (platform time zone) are evaluated in the same transaction;
+    those of other months are recorded and counted only.
     """
+    _refuse_clashes(events)
     shop_ids = {located.event.shop_id for located in events}
     with app.engine.connect() as connection:
         repeatable_read(connection)
@@ -64,20 +72,37 @@ def record_spend(*, app: App, events: Sequence[Located], source: str) -> SpendRe
             return in_transaction(connection, work, what="spend events")
 
 
+def _refuse_clashes(events: Sequence[Located]) -> None:
+    """Refuse an event id that appears again in the request with another payload, at each."""
+    first: dict[str, Located] = {}
+    clashes: list[FieldProblem] = []
+    for located in events:
+        earlier = first.setdefault(located.event.event_id, located)
+        if not earlier.event.same_payload(located.event):
+            reason = f"event {located.event.event_id} appears earlier with another payload"
+            clashes.append(FieldProblem(f"{located.where}event_id", reason))
+    if clashes:
+        # Worded as the other 422s are (api/problems.py): each place, then its reason.
+        shown = "; ".join(f"{p.field}: {p.reason}" for p in clashes[:LISTED])
+        more = f"; and {len(clashes) - LISTED} more" if len(clashes) > LISTED else ""
+        raise Unacceptable(shown + more, clashes)
+
+
 def _apply(app: App, connection: Connection, events: Sequence[Located], source: str) -> SpendReport:
     zone, now = app.settings.zone, app.clock()
     months = {x.event.event_id: Month.containing(x.event.occurred_at, zone) for x in events}
     touched: dict[Month, set[int]] = defaultdict(set)
     for located in events:
         touched[months[located.event.event_id]].add(located.event.shop_id)
-    # Locks in (month, shop) order, the same order in every request.
+    # The order of every writer (db/spend.py): all the shops, then the budgets by (month, shop).
+    known = lock_shops(connection, (x.event.shop_id for x in events))
     locked = {
-        month: lock_budgets(connection, month.first_day, shop_ids)
+        month: lock_budgets(connection, month.first_day, shop_ids & known)
         for month, shop_ids in sorted(touched.items())
     }
     fresh = _new_events(connection, events)
     report = SpendReport(applied=len(fresh), duplicates=len(events) - len(fresh))
-    _refuse_missing(connection, fresh, months, locked)
+    _refuse_missing(fresh, months, locked, known)
     totals = _new_totals(fresh, months, locked)
     record_events(
         connection,
@@ -123,15 +148,14 @@ def _new_events(connection: Connection, events: Sequence[Located]) -> list[Locat
 
 
 def _refuse_missing(
-    connection: Connection,
     fresh: Sequence[Located],
     months: dict[str, Month],
     locked: dict[Month, dict[int, LockedBudget]],
+    known: set[int],
 ) -> None:
     missing = [x for x in fresh if x.event.shop_id not in locked[months[x.event.event_id]]]
     if not missing:
         return
-    known = existing_shops(connection, (x.event.shop_id for x in missing))
     unknown = [x for x in missing if x.event.shop_id not in known]
     if unknown:
         raise NotFound.listing(

@@ -115,3 +115,24 @@ def test_a_batch_of_10000_events_is_applied_whole(api: Api) -> None:
 
     assert answer.json()["applied"] == 10_000
     assert {b["spent"] for b in answer.json()["budgets"]} == {"1.00"}
+
+
+def test_an_event_id_repeated_with_another_payload_names_each_clash_by_index(api: Api) -> None:
+    _shops(api, 1)
+    events = [
+        event("e1", 1, "5.00"),
+        event("e2", 1, "5.00"),
+        event("e1", 1, "6.00"),
+        event("e1", 1, "5.00", at="2020-06-20T12:00:00+02:00"),  # the same instant: a repeat
+        event("e2", 1, "5.00", at="2020-06-21T10:00:00Z"),
+    ]
+
+    answer = api.batch(events)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in answer.json()["errors"]] == [
+        "events[2].event_id",
+        "events[4].event_id",
+    ]
+    assert api.events_stored() == 0

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import delete
+
 from budgetguard import services
+from budgetguard.db.tables import shops
 from e2e.conftest import JUNE, Api
 
 
@@ -158,3 +162,34 @@ def test_the_schema_documents_both_answers_of_a_put(api: Api) -> None:
 
     for path in ("/v1/shops/{shop_id}", "/v1/shops/{shop_id}/budgets/{month}"):
         assert {"200", "201"} <= set(paths[path]["put"]["responses"]), path
+
+
+def _platform_adds_shop(api: Api) -> int:
+    """Insert a shop as the platform does: no id, the database picks the next one."""
+    with api.world.app.engine.begin() as connection:
+        key = connection.execute(shops.insert().values(a_name="Platform", a_online=True))
+        return int(key.inserted_primary_key[0])
+
+
+def test_creating_a_shop_never_moves_the_platforms_id_sequence_back(api: Api, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite hands out the largest id + 1 by design: there is no sequence")
+    taken = [_platform_adds_shop(api) for _ in range(5)]
+    with api.world.app.engine.begin() as connection:
+        connection.execute(delete(shops).where(shops.c.a_id.in_([taken[1], taken[-1]])))
+
+    created = api.http.put(f"/v1/shops/{taken[1]}", json={"name": "Back", "online": True})
+    fresh = _platform_adds_shop(api)
+
+    assert created.status_code == 201
+    assert fresh > taken[-1], "neither the deleted top id nor an id in use is handed out again"
+
+
+def test_creating_a_shop_above_the_id_sequence_moves_it_past(api: Api, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite hands out the largest id + 1 by design: there is no sequence")
+    before = _platform_adds_shop(api)
+
+    api.http.put(f"/v1/shops/{before + 100}", json={"name": "Ahead", "online": True})
+
+    assert _platform_adds_shop(api) == before + 101

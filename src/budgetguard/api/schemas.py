@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, Literal, Self, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from budgetguard.api.fields import (
     BudgetAmount,
@@ -37,20 +37,6 @@ class SpendIn(Body):
 
 class SpendBatchIn(Body):
     events: list[SpendIn] = Field(min_length=1, max_length=MAX_BATCH)
-
-    @model_validator(mode="after")
-    def _ids_mean_one_payload(self) -> Self:
-        first: dict[str, SpendIn] = {}
-        clashes = []
-        for index, event in enumerate(self.events):
-            earlier = first.setdefault(event.event_id, event)
-            if earlier is not event and earlier.model_dump() != event.model_dump():
-                clashes.append(f"events[{index}].event_id")
-        if clashes:
-            raise ValueError(
-                "an event id appears again with another payload at " + ", ".join(clashes[:20])
-            )
-        return self
 
 
 class ShopIn(Body):

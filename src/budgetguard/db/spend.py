@@ -39,13 +39,29 @@ _SET_SPENT = (
 )
 
 
+# Every writer locks in one order: the shop rows first (by id), then their budget rows (by
+# month, then shop); a join would lock them in whatever order the optimiser picks. On
+# MySQL/MariaDB the budget rows are locked through ix_t_budgets_month_shop, the path that the
+# platform's own `UPDATE … WHERE a_shop_id = ? AND a_month = ?` and our UPDATEs take: it locks
+# the index entry, then the row. Through the primary key we would hold the row while the
+# platform held the index entry and waited for the row, then wait for that entry: a deadlock.
+_BY_MONTH_SHOP = "FORCE INDEX (ix_t_budgets_month_shop)"
+
+
 @cache
 def _statements(dialect: str) -> dict[str, Executable]:
     """Built once per database: a request runs these with its own parameters (`ids`: a list)."""
     return {
-        "lock": (
+        "lock_shops": (
+            select(shops.c.a_id)
+            .where(one_of(shops.c.a_id, "ids", dialect))
+            .order_by(shops.c.a_id)
+            .with_for_update()
+        ),
+        "lock_budgets": (
             select(budgets.c.a_shop_id, budgets.c.a_budget_amount, budgets.c.a_amount_spent)
-            .join(shops, shops.c.a_id == budgets.c.a_shop_id)
+            .with_hint(budgets, _BY_MONTH_SHOP, "mysql")
+            .with_hint(budgets, _BY_MONTH_SHOP, "mariadb")
             .where(
                 budgets.c.a_month == bindparam("month"),
                 one_of(budgets.c.a_shop_id, "ids", dialect),
@@ -63,13 +79,23 @@ def _statements(dialect: str) -> dict[str, Executable]:
     }
 
 
+def lock_shops(connection: Connection, shop_ids: Iterable[int]) -> set[int]:
+    """Lock the rows of `shop_ids`, in id order; return which exist. Lock shops before budgets."""
+    found: set[int] = set()
+    for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
+        query = _statements(connection.dialect.name)["lock_shops"]
+        found.update(connection.execute(query, {"ids": list(part)}).scalars())
+    return found
+
+
 def lock_budgets(
     connection: Connection, month: date, shop_ids: Iterable[int]
 ) -> dict[int, LockedBudget]:
-    """Lock the shops and their budget rows of `month`, in shop order; return what exists."""
+    """Lock the budget rows of `month` of `shop_ids` (whose shops the caller locked first), in
+    shop order; return what exists."""
     found: dict[int, LockedBudget] = {}
     for part in in_parts(sorted(set(shop_ids)), KEYS_PER_STATEMENT):
-        lock = _statements(connection.dialect.name)["lock"]
+        lock = _statements(connection.dialect.name)["lock_budgets"]
         rows = connection.execute(lock, {"month": month, "ids": list(part)})
         for shop_id, budget, spent in rows:
             found[shop_id] = LockedBudget(shop_id, budget, spent)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from budgetguard.db.tables import (
@@ -40,10 +40,18 @@ def first_day(month: str) -> date:
 
 
 def wipe(engine: Engine) -> None:
-    """Delete every row budgetguard and the platform keep (children first)."""
+    """Delete every row budgetguard and the platform keep (children first), and let the
+    platform's next shop take id 1 again, as on a fresh database (a test may have created shop
+    2147483647 over the API, which moves the id counter to its end)."""
     with engine.begin() as connection:
         for table in ALL_TABLES:
             connection.execute(delete(table))
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('t_shops', 'a_id'), 1, false)")
+            )
+        elif engine.dialect.name == "mysql":
+            connection.execute(text("ALTER TABLE t_shops AUTO_INCREMENT = 1"))
 
 
 @dataclass

@@ -73,6 +73,15 @@ def test_an_email_reaches_the_smtp_server_with_subject_bodies_and_headers(world:
     assert mailing.channel.sent == []
 
 
+def mail_quasar(world: World, smtp_url: str) -> World:
+    """Queue Quasar's 100 % notification for its e-mail contact and deliver it via `smtp_url`."""
+    mailing = world.with_settings(smtp_url=smtp_url)
+    quasar(mailing)
+    email_contact(mailing)
+    mailing.check("2020-07-31")
+    return mailing
+
+
 @pytest.fixture
 def tls_server(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context with a certificate for 127.0.0.1, and the file of the CA that signed it."""
@@ -91,12 +100,7 @@ def test_starttls_is_used_before_the_login_and_verifies_the_certificate(
     # The operator's way to trust a private CA: OpenSSL's standard variable (README).
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
     with smtp_server(login=("budget", PASSWORD), starttls=context) as inbox:
-        mailing = world.with_settings(
-            smtp_url=f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=1"
-        )
-        quasar(mailing)
-        email_contact(mailing)
-        mailing.check("2020-07-31")
+        mailing = mail_quasar(world, f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=1")
 
     assert inbox.logins == [("budget", PASSWORD)]
     assert inbox.encrypted == [True]
@@ -110,10 +114,7 @@ def test_smtps_speaks_tls_from_the_first_byte(
     context, ca_file = tls_server
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
     with smtp_server(login=("budget", PASSWORD), implicit_tls=context) as inbox:
-        mailing = world.with_settings(smtp_url=f"smtps://budget:{PASSWORD}@127.0.0.1:{inbox.port}")
-        quasar(mailing)
-        email_contact(mailing)
-        mailing.check("2020-07-31")
+        mail_quasar(world, f"smtps://budget:{PASSWORD}@127.0.0.1:{inbox.port}")
 
     assert inbox.logins == [("budget", PASSWORD)]
     assert inbox.encrypted == [True]
@@ -125,12 +126,7 @@ def test_an_untrusted_certificate_sends_nothing_and_the_delivery_is_retried(
     context, _ = tls_server
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with smtp_server(login=("budget", PASSWORD), starttls=context) as inbox:
-        mailing = world.with_settings(
-            smtp_url=f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=1"
-        )
-        quasar(mailing)
-        email_contact(mailing)
-        mailing.check("2020-07-31")
+        mailing = mail_quasar(world, f"smtp://budget:{PASSWORD}@127.0.0.1:{inbox.port}?starttls=1")
 
     assert inbox.logins == []
     assert inbox.messages == []

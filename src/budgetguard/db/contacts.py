@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -114,13 +115,18 @@ def delete_contacts(connection: Connection, *, shop_id: int, ids: list[int] | No
 
 
 def _contact(row: Any) -> Contact:
+    return contact_from(row._mapping)
+
+
+def contact_from(values: Mapping[str, Any]) -> Contact:
+    """Build a contact from a `bg_contacts` row's values, by column name."""
     return Contact(
-        id=row.id,
-        shop_id=row.shop_id,
-        kind=ChannelKind(row.kind),
-        target=row.target,
-        secret=row.secret,
-        created_at=row.created_at,
-        disabled_at=row.disabled_at,
-        disabled_reason=row.disabled_reason,
+        id=values["id"],
+        shop_id=values["shop_id"],
+        kind=ChannelKind(values["kind"]),
+        target=values["target"],
+        secret=values["secret"],
+        created_at=values["created_at"],
+        disabled_at=values["disabled_at"],
+        disabled_reason=values["disabled_reason"],
     )

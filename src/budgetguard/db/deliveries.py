@@ -18,7 +18,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from budgetguard.db.contacts import Contact
+from budgetguard.db.contacts import Contact, contact_from
 from budgetguard.db.outbox import ERROR_TEXT_LIMIT, Status, any_id, to_notification
 from budgetguard.db.tables import contacts, deliveries, notifications
 from budgetguard.domain.notification import Notification
@@ -132,18 +132,10 @@ def _contact_columns() -> list[Any]:
 
 
 def _joined_contact(row: Any) -> Contact | None:
+    """The contact of a row joined with `_contact_columns()`, or None (no contact)."""
     if row.c_id is None:
         return None
-    return Contact(
-        id=row.c_id,
-        shop_id=row.c_shop_id,
-        kind=ChannelKind(row.c_kind),
-        target=row.c_target,
-        secret=row.c_secret,
-        created_at=row.c_created_at,
-        disabled_at=row.c_disabled_at,
-        disabled_reason=row.c_disabled_reason,
-    )
+    return contact_from({column.name: row._mapping[f"c_{column.name}"] for column in contacts.c})
 
 
 def _record(row: Any) -> DeliveryRecord:

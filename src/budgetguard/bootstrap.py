@@ -1,49 +1,34 @@
-"""The one place that wires settings, the database engine and the clock together."""
+"""The composition root: wires settings, the database engine, the clock and the delivery side
+into what the use cases (services/) are handed. Nothing connects until a use case runs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from sqlalchemy.engine import Engine
-
 from budgetguard.config import Settings
-from budgetguard.db.engine import make_engine
-from budgetguard.notify.channel import Channel
-from budgetguard.notify.delivery import DeliverySetup
-from budgetguard.notify.routes import RouteConfig
-from budgetguard.notify.templates import Templates
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.domain.clock import Clock, utc_now
+from budgetguard.notify.channels.base import Channel
+from budgetguard.notify.channels.templates import Templates
+from budgetguard.notify.recipients import RecipientConfig
 from budgetguard.notify.worker import WorkerOptions
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from budgetguard.services.deliveries import Delivery
+from budgetguard.services.uow import Context
 
 
-@dataclass(frozen=True)
-class App:
-    """Everything a use case needs: settings, the engine, and the clock."""
-
-    settings: Settings
-    engine: Engine
-    clock: Clock = field(default=utc_now)
-
-    def close(self) -> None:
-        self.engine.dispose()
+def build_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
+    """Wire a Context for `settings`."""
+    return Context(settings=settings, engine=make_engine(settings.database_url), clock=clock)
 
 
-def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
-    """Wire an App for `settings`. Nothing connects until a use case runs."""
-    return App(settings=settings, engine=make_engine(settings.database_url), clock=clock)
+def delivery_setup(
+    context: Context, console: Channel, *, poll_interval: float | None = None
+) -> Delivery:
+    """Wire the delivery worker from the settings: operator channels, SMTP, templates, limits.
 
-
-def delivery_setup(app: App, console: Channel) -> DeliverySetup:
-    """Wire the delivery worker: operator channels, SMTP, templates, limits, from the settings."""
-    settings = app.settings
-    routes = RouteConfig(
+    `console` takes the notifications nobody else receives; `poll_interval` overrides
+    BUDGETGUARD_DELIVERY_POLL_INTERVAL (`serve` looks every BUDGETGUARD_DELIVERY_INTERVAL).
+    """
+    settings = context.settings
+    recipients = RecipientConfig(
         operators=settings.operator_recipients,
         smtp=settings.smtp_server,
         sender=settings.smtp_from,
@@ -56,14 +41,12 @@ def delivery_setup(app: App, console: Channel) -> DeliverySetup:
         batch_size=settings.delivery_batch_size,
         concurrency=settings.delivery_concurrency,
         per_recipient=max(1, settings.delivery_concurrency // 4),
-        poll_interval=settings.delivery_poll_interval,
+        poll_interval=settings.delivery_poll_interval if poll_interval is None else poll_interval,
         send_limit=2 * settings.delivery_timeout,
     )
-    return DeliverySetup(
-        engine=app.engine,
-        routes=routes,
+    return Delivery(
+        recipients=recipients,
         console=console,
-        clock=app.clock,
         options=options,
         lease=settings.lease,
         max_attempts=settings.delivery_max_attempts,

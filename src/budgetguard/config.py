@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +20,7 @@ from budgetguard.domain.recipients import (
     parse_operator_channel,
 )
 from budgetguard.domain.thresholds import ThresholdPolicy
-from budgetguard.notify.addresses import SmtpServer, normalize_email, parse_smtp_url
+from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite:///budgetguard.db"
 
@@ -136,7 +137,9 @@ class Settings(BaseSettings):
             )
         return self
 
-    @property
+    # Derived values are parsed once, at first use (the validators above see them first).
+
+    @cached_property
     def operator_recipients(self) -> dict[str, Recipient]:
         """The operator channels by recipient key (raises ValueError for an unusable one)."""
         recipients = {}
@@ -149,16 +152,16 @@ class Settings(BaseSettings):
             recipients[key] = recipient
         return recipients
 
-    @property
+    @cached_property
     def smtp_server(self) -> SmtpServer | None:
         url = self.smtp_url
         return None if url is None else parse_smtp_url(url.get_secret_value())
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def policy(self) -> ThresholdPolicy:
         return ThresholdPolicy.of(self.thresholds, self.pause_at)
 
@@ -166,7 +169,7 @@ class Settings(BaseSettings):
     def lease(self) -> timedelta:
         return timedelta(seconds=self.delivery_lease)
 
-    @property
+    @cached_property
     def api_key_table(self) -> dict[str, str]:
         """The API keys by name."""
         return parse_api_keys(self.api_keys.get_secret_value())

@@ -8,9 +8,10 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from budgetguard import __version__
-from budgetguard.api import problems, routes_notify, routes_ops, routes_shops, routes_spend
+from budgetguard.api import problems
 from budgetguard.api.body_limit import BodyLimit
-from budgetguard.api.runtime import Runtime
+from budgetguard.api.dependencies import Runtime
+from budgetguard.api.routes import health, v1
 
 DESCRIPTION = """\
 budgetguard watches every shop's monthly advertising budget: it notifies a shop at each
@@ -33,11 +34,7 @@ def create_api(runtime: Runtime, *, lifespan: Lifespan | None = None) -> FastAPI
     )
     api.state.runtime = runtime
     problems.install(api)
-    api.include_router(routes_ops.health)
-    api.include_router(routes_spend.router)
-    api.include_router(routes_shops.router)
-    api.include_router(routes_notify.contacts)
-    api.include_router(routes_notify.deliveries)
-    api.include_router(routes_ops.router)
-    api.add_middleware(BodyLimit, max_bytes=runtime.app.settings.max_body_bytes)
+    api.include_router(health)
+    api.include_router(v1)
+    api.add_middleware(BodyLimit, max_bytes=runtime.context.settings.max_body_bytes)
     return api

@@ -16,15 +16,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
+from budgetguard.db.plumbing.engine import first_line
 from budgetguard.domain.errors import (
+    Conflict,
     DatabaseUnavailable,
     EvaluationBusy,
-    InvalidContact,
+    FieldProblem,
+    NotFound,
+    Refusal,
     SchemaNotReady,
-    UnknownContact,
-    UnknownShop,
+    Unacceptable,
 )
-from budgetguard.domain.refusals import Conflict, FieldProblem, NotFound, Refusal, Unacceptable
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +79,6 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(HTTPException, _http)
     api.add_exception_handler(Unauthorized, _unauthorized)
     api.add_exception_handler(Refusal, _refused)
-    api.add_exception_handler(InvalidContact, _invalid_contact)
-    api.add_exception_handler(UnknownShop, _not_found)
-    api.add_exception_handler(UnknownContact, _not_found)
     api.add_exception_handler(EvaluationBusy, _busy)
     api.add_exception_handler(DatabaseUnavailable, _unavailable)
     api.add_exception_handler(SchemaNotReady, _unavailable)
@@ -133,15 +132,6 @@ async def _refused(_request: Request, error: Exception) -> JSONResponse:
     return problem(status, str(error), kind=kind, errors=error.problems)
 
 
-async def _invalid_contact(_request: Request, error: Exception) -> JSONResponse:
-    reason = str(error).removeprefix("contact refused: ")
-    return problem(422, str(error), kind="invalid", errors=[FieldProblem("contacts", reason)])
-
-
-async def _not_found(_request: Request, error: Exception) -> JSONResponse:
-    return problem(404, str(error), kind="not-found")
-
-
 async def _busy(_request: Request, error: Exception) -> JSONResponse:
     return problem(409, "Another evaluation is running; try again shortly.", kind="busy")
 
@@ -159,6 +149,6 @@ async def _internal(request: Request, error: Exception) -> JSONResponse:
 
 
 def _brief(error: Exception) -> str:
-    if isinstance(error, exc.DBAPIError) and error.orig is not None:
-        return str(error.orig).strip().splitlines()[0]
+    if isinstance(error, exc.DBAPIError):
+        return first_line(error)
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

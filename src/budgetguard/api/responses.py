@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from budgetguard.api.problems import MEDIA_TYPE
-from budgetguard.api.schemas import Problem
+from budgetguard.api.schemas.common import Problem
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

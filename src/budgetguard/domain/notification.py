@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -44,3 +45,25 @@ class Notification(NamedTuple):
     @property
     def percent(self) -> Decimal:
         return percent_of(spent=self.spent, budget=self.budget)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationFilter:
+    """Which notifications to list; None means any."""
+
+    shop_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotification:
+    """A notification and where its delivery stands (derived from its delivery records)."""
+
+    notification: Notification
+    status: str
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None

@@ -7,10 +7,13 @@ away a secret.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,16 +54,52 @@ class Recipient:
         return display_url(self.target, keep_path=self.kind is ChannelKind.WEBHOOK)
 
 
+# A delivery record names its recipient by a key without a secret in it: `console`,
+# `operator:<hash of the channel's URL>`, or `contact:<contact id>` (built in SQL by dispatch).
+CONSOLE_KEY = "console"
+OPERATOR_PREFIX = "operator:"
+CONTACT_PREFIX = "contact:"
+
+
 def operator_key(url: str) -> str:
     """Return the recipient key of an operator channel: stable, and no secret in it."""
-    return "operator:" + hashlib.sha256(url.encode()).hexdigest()[:16]
+    return OPERATOR_PREFIX + hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
-def contact_key(contact_id: int) -> str:
-    return f"contact:{contact_id}"
+def is_operator_key(key: str) -> bool:
+    """Whether a delivery record's recipient key names an operator channel."""
+    return key.startswith(OPERATOR_PREFIX)
 
 
-CONSOLE_KEY = "console"
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A recipient that every notification goes to: an operator channel, or the console."""
+
+    key: str
+    kind: ChannelKind
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One of a shop's recipients. The webhook secret is kept out of `repr`."""
+
+    id: int
+    shop_id: int
+    kind: ChannelKind
+    target: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+    secret: str | None = field(default=None, repr=False)
+
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient(self.kind, self.target, self.secret)
+
+    @property
+    def shown_target(self) -> str:
+        """The address or URL as people may see it (a Slack URL's path is its token)."""
+        return self.recipient.label if self.kind is ChannelKind.SLACK else self.target
 
 
 def parse_operator_channel(url: str, *, allow_plain_http: bool) -> Recipient:
@@ -111,6 +150,11 @@ def check_web_url(url: str, *, allow_plain_http: bool) -> str:
     if parts.fragment:
         raise ValueError(f"{display_url(url)!r} has a fragment (#…), which is never sent")
     return url
+
+
+def new_webhook_secret() -> str:
+    """Return a fresh Standard Webhooks signing secret: `whsec_` and base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def check_secret(secret: str) -> str:

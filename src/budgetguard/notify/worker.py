@@ -3,8 +3,9 @@
 One asyncio task per claimed record sends it (the console takes its records as one ordered
 batch); up to `concurrency` are in flight, and at most `per_recipient` to any one recipient (and
 to the SMTP server), so a slow or hanging endpoint holds a few slots for its timeout while the
-others keep flowing: claims pass over a saturated recipient's records. Database work runs in one
-thread of its own, so the event loop never waits on the database.
+others keep flowing: claims pass over a saturated recipient's records. The database side is a
+`DeliveryStore` (services/delivery_store.py), called in one thread of its own, so the event loop
+never waits on the database.
 """
 
 from __future__ import annotations
@@ -12,21 +13,49 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from budgetguard.db.deliveries import Candidate, Claimed
+from budgetguard.domain.delivery import Candidate, Claimed, DeliveryReport, Picker
 from budgetguard.domain.recipients import CONSOLE_KEY, ChannelKind, Recipient
-from budgetguard.notify.channel import SendFailed
-from budgetguard.notify.email import SMTP_CONNECTIONS
-from budgetguard.notify.routes import Routes, Unroutable
-from budgetguard.notify.store import DeliveryReport, DeliveryStore, Outcome
+from budgetguard.notify.channels.base import SendFailed
+from budgetguard.notify.channels.email import SMTP_CONNECTIONS
+from budgetguard.notify.recipients import Recipients, Unroutable
 
 log = logging.getLogger("budgetguard.notify")
 T = TypeVar("T")
 SMTP_LANE = "smtp"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one attempt ended: delivered (no error), failed, or failed for good."""
+
+    claimed: Claimed
+    label: str
+    error: str | None = None
+    gone: bool = False
+    final: bool = False
+
+
+class DeliveryStore(Protocol):
+    """The worker's database side: each call is one short transaction, no network in it."""
+
+    def dispatch(self, limit: int) -> int:
+        """Fan up to `limit` due notifications out into delivery records; return how many."""
+        ...
+
+    def claim(
+        self, limit: int, *, skip: Collection[str], channels: Collection[ChannelKind], pick: Picker
+    ) -> list[Claimed]:
+        """Claim due records, passing over the recipients in `skip` and the `channels`."""
+        ...
+
+    def record(self, outcomes: Sequence[Outcome]) -> DeliveryReport:
+        """Record what each attempt did; schedule retries; bury the hopeless."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -41,21 +70,36 @@ class WorkerOptions:
 
 
 class DeliveryWorker:
-    def __init__(self, *, store: DeliveryStore, routes: Routes, options: WorkerOptions) -> None:
+    def __init__(
+        self,
+        *,
+        store: DeliveryStore,
+        recipients: Recipients,
+        options: WorkerOptions,
+        on_flush: Callable[[DeliveryReport], None] | None = None,
+    ) -> None:
         self._store = store
-        self._routes = routes
+        self._recipients = recipients
         self._options = options
+        self._on_flush = on_flush
         self._inflight: set[asyncio.Task[None]] = set()
         self._lanes: Counter[str] = Counter()
         self._outcomes: list[Outcome] = []
         self._crashed: BaseException | None = None
         self._free = options.concurrency
+        self._wake = asyncio.Event()
         self._db = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-db")
         self._console = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-console")
         self.report = DeliveryReport()
 
-    async def run(self, *, once: bool, stop: asyncio.Event) -> DeliveryReport:
-        """Deliver until nothing is due (`once`) or `stop` is set; finish what is in flight."""
+    async def run(
+        self, *, once: bool, stop: asyncio.Event, wake: asyncio.Event | None = None
+    ) -> DeliveryReport:
+        """Deliver until nothing is due (`once`) or `stop` is set; finish what is in flight.
+
+        An idle worker looks again after the poll interval, or as soon as `wake` is set.
+        """
+        self._wake = wake or asyncio.Event()
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
@@ -117,11 +161,16 @@ class DeliveryWorker:
         return None if full else False
 
     async def _wait(self, stopping: asyncio.Future[Any]) -> None:
-        """Wait for a send to finish, for `stop`, or for the poll interval."""
-        waiting: set[asyncio.Future[Any]] = {stopping, *self._inflight}
-        await asyncio.wait(
-            waiting, timeout=self._options.poll_interval, return_when=asyncio.FIRST_COMPLETED
-        )
+        """Wait for a send to finish, for `stop`, for `wake`, or for the poll interval."""
+        waking = asyncio.ensure_future(self._wake.wait())
+        waiting: set[asyncio.Future[Any]] = {stopping, waking, *self._inflight}
+        try:
+            await asyncio.wait(
+                waiting, timeout=self._options.poll_interval, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waking.cancel()
+        self._wake.clear()
         if self._inflight and len(self._outcomes) < self._options.batch_size // 4:
             # Let a few more finish, so outcomes are recorded in batches, not one by one.
             await asyncio.wait(self._inflight, timeout=0.02)
@@ -176,7 +225,7 @@ class DeliveryWorker:
 
     async def _send(self, claimed: Claimed) -> None:
         try:
-            recipient = self._routes.recipient(claimed)
+            recipient = self._recipients.resolve(claimed)
         except Unroutable as error:
             self._outcomes.append(Outcome(claimed, claimed.recipient, str(error), final=True))
             return
@@ -185,7 +234,7 @@ class DeliveryWorker:
             error_text = f"unexpected {type(error).__name__}"
             self._outcomes.append(Outcome(claimed, claimed.recipient, error_text))
             return
-        transport = self._routes.transports[recipient.kind]
+        transport = self._recipients.transports[recipient.kind]
         try:
             async with asyncio.timeout(self._options.send_limit):
                 await transport.send(claimed.notification, recipient, key=claimed.recipient)
@@ -205,7 +254,7 @@ class DeliveryWorker:
         self._outcomes.append(Outcome(claimed, recipient.label, error, gone=gone))
 
     async def _to_console(self, claimed: list[Claimed]) -> None:
-        channel = self._routes.console
+        channel = self._recipients.console
         batch = [c.notification for c in claimed]
         loop = asyncio.get_running_loop()
         try:
@@ -220,7 +269,10 @@ class DeliveryWorker:
     async def _flush(self) -> None:
         if self._outcomes:
             outcomes, self._outcomes = self._outcomes, []
-            self.report.add(await self._in_db(self._store.record, outcomes))
+            recorded = await self._in_db(self._store.record, outcomes)
+            self.report.add(recorded)
+            if self._on_flush is not None:
+                self._on_flush(recorded)
 
     async def _in_db(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
         loop = asyncio.get_running_loop()

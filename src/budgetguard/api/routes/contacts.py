@@ -1,0 +1,61 @@
+"""Who hears about a shop's budget: its contacts (e-mail, signed webhooks, Slack)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from budgetguard.api.dependencies import Wired
+from budgetguard.api.responses import problems
+from budgetguard.api.schemas.contacts import ContactOut, ContactsIn, ContactsOut
+from budgetguard.api.schemas.fields import LARGEST_BIG_ID, LARGEST_ID
+from budgetguard.domain.recipients import ChannelKind
+from budgetguard.services import contacts
+from budgetguard.services.contacts import ContactSpec
+
+router = APIRouter(prefix="/shops/{shop_id}/contacts", tags=["contacts"])
+
+ShopPath = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The shop's id.")]
+
+
+@router.get("", operation_id="contacts-list", responses=problems(404))
+def list_contacts(*, wired: Wired, shop_id: ShopPath) -> ContactsOut:
+    """The shop's contacts, oldest first (never their secrets)."""
+    found = contacts.list_contacts(context=wired.context, shop_id=shop_id)
+    return ContactsOut(contacts=[ContactOut.of(c) for c in found])
+
+
+@router.put("", operation_id="contacts-put", responses=problems(404))
+def replace_contacts(*, wired: Wired, shop_id: ShopPath, body: ContactsIn) -> ContactsOut:
+    """Make the shop's contacts exactly these (all checked first: all or nothing).
+
+    A new webhook without a secret gets one; it is shown in `new_secrets` this once only.
+    """
+    specs = [ContactSpec(ChannelKind(c.kind), c.target, c.secret) for c in body.contacts]
+    replaced = contacts.replace_contacts(context=wired.context, shop_id=shop_id, specs=specs)
+    return ContactsOut(
+        contacts=[ContactOut.of(c) for c in replaced.contacts],
+        new_secrets={str(i): secret for i, secret in replaced.new_secrets.items()},
+    )
+
+
+@router.delete("", operation_id="contacts-delete-all", status_code=204, responses=problems(404))
+def remove_contacts(*, wired: Wired, shop_id: ShopPath) -> Response:
+    """Remove every contact of the shop; their pending deliveries end dead, unsent."""
+    contacts.remove_contacts(context=wired.context, shop_id=shop_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{contact_id}", operation_id="contacts-delete", status_code=204, responses=problems(404)
+)
+def remove_contact(
+    *,
+    wired: Wired,
+    shop_id: ShopPath,
+    contact_id: Annotated[int, Path(ge=1, le=LARGEST_BIG_ID)],
+) -> Response:
+    """Remove one contact of the shop."""
+    contacts.remove_contact(context=wired.context, shop_id=shop_id, contact_id=contact_id)
+    return Response(status_code=204)

@@ -1,0 +1,57 @@
+"""`budgetguard db upgrade|sql|seed-sample`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from budgetguard.services.database import migration_sql, seed_sample_data, upgrade_database
+
+db_app = typer.Typer(
+    help="Create, upgrade, print and seed the database schema.", no_args_is_help=True
+)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the schema; adopt a database that already holds the platform tables."""
+    with ctx.obj.context() as context:
+        before, after = upgrade_database(context=context)
+    if before == after:
+        typer.echo(f"Schema already at {after}; nothing to do.")
+    else:
+        typer.echo(f"Schema upgraded from {before or 'nothing'} to {after}.")
+
+
+class SqlDialect(StrEnum):
+    mysql = "mysql"
+    mariadb = "mariadb"
+    postgresql = "postgresql"
+    sqlite = "sqlite"
+
+
+@db_app.command("sql")
+def db_sql(
+    dialect: Annotated[
+        SqlDialect, typer.Option("--dialect", help="Database to write the SQL for.")
+    ],
+) -> None:
+    """Print the whole migration as SQL, for a DBA to review and apply by hand."""
+    typer.echo(migration_sql(dialect=dialect.value), nl=False)
+
+
+@db_app.command("seed-sample")
+def db_seed_sample(ctx: typer.Context) -> None:
+    """Load the sample shops and budgets (8 shops, June and July 2020) where missing."""
+    with ctx.obj.context() as context:
+        seeded = seed_sample_data(context=context)
+    typer.echo(
+        f"Sample data: {seeded.shops_added} shops and {seeded.budgets_added} budgets added, "
+        f"{seeded.rows_already_present} rows already present."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,97 @@
+"""Each shop's standing for a month: budget, spend, online, paused by budgetguard, alerts fired."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, String, and_, bindparam, cast, func, select
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.schema.tables import alerts, budgets, pauses, shops
+from budgetguard.domain.period import Month
+from budgetguard.domain.standing import ShopStatus
+
+PAGE_SIZE = 1000
+
+
+def status_rows(
+    connection: Connection,
+    *,
+    month: Month,
+    after: int | None = None,
+    shop_ids: Sequence[int] = (),
+    limit: int = PAGE_SIZE,
+    online: bool | None = None,
+    paused: bool | None = None,
+) -> list[ShopStatus]:
+    """Return up to `limit` shops after `after` (in id order) with their standing for `month`.
+
+    `shop_ids` narrows to those shops; `online` and `paused` (by budgetguard) filter.
+    """
+    query = _query(connection.dialect.name, after is not None, bool(shop_ids), online, paused)
+    params = {"month": month.first_day, "after": after, "ids": list(shop_ids), "limit": limit}
+    rows = connection.execute(query, params).all()
+    return [
+        ShopStatus(
+            shop_id=row.a_id,
+            shop_name=row.a_name,
+            month=month,
+            budget=row.a_budget_amount,
+            spent=row.a_amount_spent,
+            online=bool(row.a_online),
+            paused_by_budgetguard=bool(row.paused),
+            thresholds_fired=_thresholds(row.fired),
+            has_budget=bool(row.has_budget),
+        )
+        for row in rows
+    ]
+
+
+# The thresholds fired for the shop and month, as text ("50,100"; in any order).
+_FIRED = (
+    select(func.aggregate_strings(cast(alerts.c.threshold, String(8)), ","))
+    .where(alerts.c.shop_id == shops.c.a_id, alerts.c.month == bindparam("month"))
+    .scalar_subquery()
+)
+
+
+@lru_cache(maxsize=64)
+def _query(
+    dialect: str, after: bool, narrowed: bool, online: bool | None, paused: bool | None
+) -> Select[Any]:
+    """The status query for one combination of filters, built once; values are parameters."""
+    query = (
+        select(
+            shops.c.a_id,
+            shops.c.a_name,
+            shops.c.a_online,
+            budgets.c.a_shop_id.is_not(None).label("has_budget"),
+            budgets.c.a_budget_amount,
+            budgets.c.a_amount_spent,
+            pauses.c.shop_id.is_not(None).label("paused"),
+            _FIRED.label("fired"),
+        )
+        .outerjoin(
+            budgets,
+            and_(budgets.c.a_shop_id == shops.c.a_id, budgets.c.a_month == bindparam("month")),
+        )
+        .outerjoin(pauses, pauses.c.shop_id == shops.c.a_id)
+        .order_by(shops.c.a_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if after:
+        query = query.where(shops.c.a_id > bindparam("after"))
+    if narrowed:
+        query = query.where(one_of(shops.c.a_id, dialect, "ids"))
+    if online is not None:
+        query = query.where(shops.c.a_online == online)
+    if paused is not None:
+        query = query.where(pauses.c.shop_id.is_not(None) if paused else pauses.c.shop_id.is_(None))
+    return query
+
+
+def _thresholds(listed: str | None) -> tuple[int, ...]:
+    return tuple(sorted(int(t) for t in listed.split(","))) if listed else ()

@@ -1,0 +1,97 @@
+"""The evaluations' own rows (`bg_evaluations`), and the split of a month into chunks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.evaluation.scope import ChunkScope
+from budgetguard.db.schema.tables import budgets, evaluations
+from budgetguard.domain.evaluation import ChunkResult, EvaluationReport
+from budgetguard.domain.period import Month
+
+
+def count_budgets(connection: Connection, month: Month) -> int:
+    """How many budget rows `month` has."""
+    query = select(func.count()).where(budgets.c.a_month == month.first_day)
+    return int(connection.execute(query).scalar_one())
+
+
+def start(connection: Connection, *, month: Month, at: datetime, now: datetime) -> int:
+    """Record an evaluation of `month` as running; return its id."""
+    row = {"month": month.first_day, "evaluated_at": at, "started_at": now, "outcome": "running"}
+    return _insert(connection, row)
+
+
+def finish(
+    connection: Connection, report: EvaluationReport, *, now: datetime, outcome: str
+) -> None:
+    """Record how an evaluation ended and what it did."""
+    connection.execute(
+        update(evaluations)
+        .where(evaluations.c.id == report.evaluation_id)
+        .values(finished_at=now, outcome=outcome, **_counts(report, report.budgets))
+    )
+
+
+def record_completed(connection: Connection, *, month: Month, now: datetime) -> int:
+    """Record an evaluation done at once (a request's); return its id. `count` fills it in."""
+    row = {
+        "month": month.first_day,
+        "evaluated_at": now,
+        "started_at": now,
+        "finished_at": now,
+        "outcome": "completed",
+    }
+    return _insert(connection, row)
+
+
+def count(connection: Connection, evaluation_id: int, result: ChunkResult, budgets: int) -> None:
+    """Record what a completed evaluation did."""
+    connection.execute(
+        update(evaluations)
+        .where(evaluations.c.id == evaluation_id)
+        .values(**_counts(result, budgets))
+    )
+
+
+def chunks(connection: Connection, month: Month, size: int) -> list[ChunkScope]:
+    """Split shop ids into ranges of `size` budget rows of `month` each (the last: the rest)."""
+    planned: list[ChunkScope] = []
+    after: int | None = None
+    while True:
+        query = (
+            select(budgets.c.a_shop_id)
+            .where(budgets.c.a_month == month.first_day)
+            # MariaDB otherwise walks the index from the month's first entry every time.
+            .with_hint(budgets, "FORCE INDEX (ix_t_budgets_month_shop)", "mysql")
+            .with_hint(budgets, "FORCE INDEX (ix_t_budgets_month_shop)", "mariadb")
+        )
+        if after is not None:
+            query = query.where(budgets.c.a_shop_id > after)
+        upto = connection.execute(
+            query.order_by(budgets.c.a_shop_id).offset(size - 1).limit(1)
+        ).scalar()
+        planned.append(ChunkScope(month.first_day, after, upto))
+        if upto is None:
+            return planned
+        after = upto
+
+
+def _insert(connection: Connection, row: dict[str, object]) -> int:
+    key = connection.execute(insert(evaluations).values(**row)).inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for the new evaluation")
+    return int(key[0])
+
+
+def _counts(result: ChunkResult, budgets: int) -> dict[str, int]:
+    return {
+        "budgets": budgets,
+        "notifications": result.notifications,
+        "paused": result.paused,
+        "resumed": result.resumed,
+        "skipped": len(result.skipped),
+    }

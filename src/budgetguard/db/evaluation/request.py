@@ -1,0 +1,75 @@
+"""Evaluate a few budgets inside a request's transaction, with the sweep's own chunk unit.
+
+A request that changes budgets (spend events, a new budget amount, a shop's online flag)
+evaluates exactly those budgets before it commits, with the sweep's own chunk unit (chunk.py):
+the same statements, over a scope narrowed to the shops it touched. An evaluation that changes
+something is recorded as a row of `bg_evaluations` (its id stamps the notifications and claims
+it writes), inserted in the request's transaction, so it exists exactly when the request's
+changes do.
+
+Why every statement sees the same budgets (what the sweep gets from REPEATABLE READ): the
+request has locked the shop and budget rows first (SELECT … FOR UPDATE) and runs in
+REPEATABLE READ too —
+* PostgreSQL: one snapshot for the transaction, taken by that first locking read; a concurrent
+  writer of the same rows (the platform, the sweep, another replica) makes our write fail with
+  a serialisation failure, and the request runs again (services/uow.py). Requests for the same
+  shop, from any replica, queue on an advisory lock before they begin (plumbing/shop_locks.py),
+  so they do not fail each other;
+* MySQL/MariaDB: the first locking read waits for any writer of those rows and reads the newest
+  version; InnoDB creates the read view at the first plain read, after the locks are held, and
+  every INSERT … SELECT and joined UPDATE of the evaluation is a locking read of current rows;
+* SQLite: every transaction is BEGIN IMMEDIATE, so there is one writer at a time.
+The primary key of bg_alerts stays the last line, as for the sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.evaluation import records
+from budgetguard.db.evaluation.chunk import change, needs_work
+from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.statements import evaluation_sql
+from budgetguard.db.plumbing.keys import in_parts
+from budgetguard.domain.evaluation import ChunkResult
+from budgetguard.domain.period import Month
+from budgetguard.domain.thresholds import ThresholdPolicy
+
+SHOPS_PER_SCOPE = 500
+
+
+def evaluate_budgets(
+    connection: Connection,
+    *,
+    policy: ThresholdPolicy,
+    month: Month,
+    shop_ids: Iterable[int],
+    now: datetime,
+    zone: ZoneInfo,
+) -> ChunkResult:
+    """Evaluate the budgets of `shop_ids` for `month` in the caller's transaction.
+
+    The evaluation is recorded in bg_evaluations only when it changes something (its id then
+    stamps what it writes), so the usual request, which changes nothing, writes no row there.
+    """
+    ordered = sorted(set(shop_ids))
+    total = ChunkResult()
+    stamp: Stamp | None = None
+    for part in in_parts(ordered, SHOPS_PER_SCOPE):
+        # One budget is the range (id - 1, id]; several, their range narrowed to their ids.
+        narrowed = len(part) > 1
+        sql = evaluation_sql(policy, connection.dialect.name, narrowed=narrowed)
+        scope = ChunkScope(month.first_day, part[0] - 1, part[-1], part if narrowed else ())
+        if not needs_work(connection, sql, scope, total.skipped):
+            continue
+        if stamp is None:
+            evaluation_id = records.record_completed(connection, month=month, now=now)
+            stamp = Stamp(evaluation_id, now, now.astimezone(zone).date())
+        total.add(change(connection, sql, scope, stamp))
+    if stamp is not None:
+        records.count(connection, stamp.evaluation_id, total, len(ordered))
+    return total

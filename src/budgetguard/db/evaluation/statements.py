@@ -1,0 +1,263 @@
+"""The rules of SPEC §3 as the statements of a chunk's evaluation, built once per process.
+
+A chunk is a range of shop ids (scope.py); its statements run in one REPEATABLE READ
+transaction. Every statement of the transaction therefore reads the same budgets (PostgreSQL:
+one snapshot; InnoDB: locking reads hold what they read until commit; SQLite: one writer at a
+time), so each can derive what it writes from the platform's tables directly, and alert state,
+claims, online flags and the outbox always agree. Each runs with the scope's and the stamp's
+parameters (`ChunkScope.params() | Stamp.params()`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Delete,
+    FromClause,
+    Insert,
+    Select,
+    Subquery,
+    Update,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from budgetguard.db.evaluation.predicates import Rules, month_param, whole
+from budgetguard.db.plumbing.types import UtcDateTime
+from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops
+from budgetguard.domain.delivery import Status
+from budgetguard.domain.notification import Action, Kind
+from budgetguard.domain.thresholds import ThresholdPolicy
+
+
+def _now() -> ColumnElement[Any]:
+    return bindparam("now", type_=UtcDateTime())
+
+
+def _evaluation_id() -> ColumnElement[int]:
+    return bindparam("evaluation_id", type_=notifications.c.evaluation_id.type)
+
+
+S = TypeVar("S", Insert, Update, Delete)
+
+
+def _counted(statement: S) -> S:
+    # psycopg reports how many rows an INSERT ... SELECT wrote only when SQLAlchemy keeps it.
+    return statement.execution_options(preserve_rowcount=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Firing:
+    """The budgets on which a threshold fires now, joined to their shop and alert state."""
+
+    fired: Subquery
+    where: ColumnElement[bool]
+    source: FromClause
+
+
+@cache
+def evaluation_sql(policy: ThresholdPolicy, dialect: str, *, narrowed: bool) -> EvaluationSql:
+    """The statements for `policy` on `dialect`, built once per process."""
+    return EvaluationSql(policy, dialect, narrowed=narrowed)
+
+
+class EvaluationSql(Rules):
+    """Each statement of a chunk's evaluation, in the order they run (chunk.py)."""
+
+    # --- reads: does the scope need work? ---------------------------------------------------
+
+    @cached_property
+    def findings(self) -> Select[Any]:
+        """Budget rows that are unusable, or whose alerts or claim must change."""
+        fired, valid = self.fired(), self.valid()
+        headroom = and_(fired.c.claimed == whole(1), ~self.crossed(self.policy.pause_at))
+        changed = self.crossed_bits() != self.fired_bits(fired)
+        # Amounts only for the unusable rows, which the warning names; the rest need no decoding.
+        return (
+            select(
+                budgets.c.a_shop_id,
+                case((valid, null()), else_=budgets.c.a_budget_amount),
+                case((valid, null()), else_=budgets.c.a_amount_spent),
+                case((valid, 1), else_=0).label("usable"),
+            )
+            .outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id)
+            .where(self.in_month(), or_(~valid, and_(valid, or_(changed, headroom))))
+            .order_by(budgets.c.a_shop_id)
+        )
+
+    @cached_property
+    def claims_set_online(self) -> Select[Any]:
+        """One shop, if any, that budgetguard paused and someone has set online since."""
+        return (
+            select(pauses.c.shop_id)
+            .join(shops, shops.c.a_id == pauses.c.shop_id)
+            .where(self.covers(pauses.c.shop_id), shops.c.a_online == true())
+            .limit(1)
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+
+    @cached_property
+    def release_claims(self) -> Delete:
+        """End budgetguard's claim on the shops it paused that are online now."""
+        online = select(shops.c.a_id).where(self.covers(shops.c.a_id), shops.c.a_online == true())
+        return _counted(
+            delete(pauses).where(self.covers(pauses.c.shop_id), pauses.c.shop_id.in_(online))
+        )
+
+    @cached_property
+    def rearm(self) -> Delete:
+        """Re-arm every fired threshold that a valid budget row no longer crosses."""
+        no_longer_crossed = exists().where(
+            budgets.c.a_shop_id == alerts.c.shop_id,
+            budgets.c.a_month == alerts.c.month,
+            self.valid(),
+            ~self.crossed(alerts.c.threshold),
+        )
+        return delete(alerts).where(
+            alerts.c.month == month_param(),
+            self.covers(alerts.c.shop_id),
+            no_longer_crossed,
+        )
+
+    def _resumable(self) -> ColumnElement[bool]:
+        """A claimed, offline shop whose budget this month is valid and below the pause point."""
+        return and_(
+            self.in_month(),
+            shops.c.a_online == false(),
+            self.valid(),
+            ~self.crossed(self.policy.pause_at),
+        )
+
+    @cached_property
+    def queue_resumes(self) -> Insert:
+        """Queue a `resumed` notification for each paused shop whose budget has headroom again."""
+        content = _content(Kind.RESUMED, literal(""), literal(Action.RESUMED.value))
+        query = (
+            select(*_labelled(content))
+            .select_from(pauses)
+            .join(shops, shops.c.a_id == pauses.c.shop_id)
+            .join(budgets, budgets.c.a_shop_id == pauses.c.shop_id)
+            .where(self._resumable())
+        )
+        return _counted(notifications.insert().from_select(list(content), query))
+
+    @cached_property
+    def resume_shops(self) -> Update:
+        """Set online the shops `queue_resumes` announced (an UPDATE joined to claims, budgets)."""
+        resume = (
+            shops.update()
+            .where(
+                shops.c.a_id == pauses.c.shop_id,
+                budgets.c.a_shop_id == pauses.c.shop_id,
+                self._resumable(),
+            )
+            .values(a_online=True)
+        )
+        return _counted(resume)
+
+    def _firing(self) -> _Firing:
+        fired = self.fired()
+        source = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id).outerjoin(
+            fired, fired.c.shop_id == budgets.c.a_shop_id
+        )
+        return _Firing(fired, self.firing(fired), source)
+
+    def _pauses_now(self, fired: Subquery) -> ColumnElement[bool]:
+        return and_(self.fires(fired, self.policy.pause_at), shops.c.a_online == true())
+
+    @cached_property
+    def queue_threshold_notifications(self) -> Insert:
+        """Queue one notification per budget listing every threshold it fires now, ascending."""
+        firing = self._firing()
+        action = case((self._pauses_now(firing.fired), literal(Action.PAUSED.value)), else_=null())
+        content = _content(Kind.THRESHOLD, self.listed(firing.fired), action)
+        query = select(*_labelled(content)).select_from(firing.source).where(firing.where)
+        return _counted(notifications.insert().from_select(list(content), query))
+
+    @cached_property
+    def record_pauses(self) -> Insert:
+        """Claim each online shop whose pause threshold fires now (before the alerts record it)."""
+        firing = self._firing()
+        query = (
+            select(budgets.c.a_shop_id, budgets.c.a_month, _now(), _evaluation_id())
+            .select_from(firing.source)
+            .where(firing.where, self._pauses_now(firing.fired))
+        )
+        columns = ["shop_id", "month", "paused_at", "evaluation_id"]
+        return _counted(pauses.insert().from_select(columns, query))
+
+    @cached_property
+    def record_alerts(self) -> Insert:
+        """Mark fired every threshold a valid budget of the chunk crosses and had not fired.
+
+        Joined to the chunk's aggregated alert state rather than probing bg_alerts row by row:
+        the plan then stays good even when the planner's statistics still think the table is
+        empty (the first evaluation after an upgrade fills it by the million).
+        """
+        per_threshold = []
+        for threshold in self.policy.thresholds:
+            fired = self.fired()
+            per_threshold.append(
+                select(budgets.c.a_shop_id, budgets.c.a_month, whole(threshold), _now())
+                .select_from(budgets.outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id))
+                .where(self.in_month(), self.valid(), self.fires(fired, threshold))
+            )
+        columns = ["shop_id", "month", "threshold", "fired_at"]
+        return alerts.insert().from_select(columns, union_all(*per_threshold))
+
+    @cached_property
+    def pause_shops(self) -> Update:
+        """Set offline the shops `record_pauses` claimed (an UPDATE joined to the claims)."""
+        pause = (
+            shops.update()
+            .where(
+                shops.c.a_id == pauses.c.shop_id,
+                self.covers(pauses.c.shop_id),
+                pauses.c.evaluation_id == _evaluation_id(),
+                shops.c.a_online == true(),
+            )
+            .values(a_online=False)
+        )
+        return _counted(pause)
+
+
+def _content(
+    kind: Kind, thresholds: ColumnElement[Any], action: ColumnElement[Any]
+) -> dict[str, ColumnElement[Any]]:
+    """A queued notification's columns (SPEC §4), each with what it is made of."""
+    return {
+        "evaluation_id": _evaluation_id(),
+        "kind": literal(kind.value),
+        "shop_id": budgets.c.a_shop_id,
+        "shop_name": shops.c.a_name,
+        "month": budgets.c.a_month,
+        "budget": budgets.c.a_budget_amount,
+        "spent": budgets.c.a_amount_spent,
+        "thresholds": thresholds,
+        "action": action,
+        "evaluated_on": bindparam("today", type_=Date()),
+        "created_at": _now(),
+        "status": literal(Status.PENDING.value),
+        "attempts": literal(0),
+        "next_attempt_at": _now(),  # due for dispatch at once
+    }
+
+
+def _labelled(content: dict[str, ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    return [expression.label(name) for name, expression in content.items()]

@@ -1,0 +1,233 @@
+"""Delivery records (`bg_deliveries`): claim what is due, record outcomes, list, retry.
+
+A record is due while `next_attempt_at <= now`; delivered and dead records have none. A worker
+claims records (FOR UPDATE SKIP LOCKED, so concurrent workers take different ones) by counting
+the attempt and pushing the next attempt one lease ahead, and commits; it sends outside any
+transaction, then records the outcome. A worker that dies mid-flight only delays its claims by
+the lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+
+from budgetguard.db.outbox.rows import (
+    ERROR_TEXT_LIMIT,
+    contact_columns,
+    joined_contact,
+    to_notification,
+)
+from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.schema.tables import contacts, deliveries, notifications
+from budgetguard.domain.delivery import (
+    LOST_LAST_ATTEMPT,
+    RETRIABLE,
+    Candidate,
+    Claimed,
+    DeliveryRecord,
+    Picker,
+    Status,
+)
+from budgetguard.domain.recipients import ChannelKind
+
+
+def claim_due(
+    connection: Connection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    max_attempts: int,
+    skip: Collection[str] = (),
+    skip_channels: Collection[ChannelKind] = (),
+    pick: Picker | None = None,
+) -> list[Claimed]:
+    """Claim up to `limit` due records, oldest first, until `lease_until`.
+
+    Records of the recipients in `skip` or of `skip_channels` are passed over; `pick` may take
+    fewer of the locked candidates (a quota per recipient), the others stay due.
+    """
+    d = deliveries.c
+    query = select(d.id, d.recipient, d.channel, d.attempts).where(d.next_attempt_at <= now)
+    if skip:
+        query = query.where(d.recipient.not_in(list(skip)))
+    if skip_channels:
+        query = query.where(d.channel.not_in([c.value for c in skip_channels]))
+    query = query.order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(skip_locked=True)
+    found = [
+        Candidate(r.id, r.recipient, ChannelKind(r.channel), r.attempts)
+        for r in connection.execute(query)
+    ]
+    # A record due again with its attempts used up lost its worker during the last attempt.
+    exhausted = [c.id for c in found if c.attempts >= max_attempts]
+    if exhausted:
+        connection.execute(
+            update(deliveries)
+            .where(one_of(d.id, connection.dialect.name, "exhausted", exhausted))
+            .values(status=Status.DEAD.value, next_attempt_at=None, last_error=LOST_LAST_ATTEMPT)
+        )
+        found = [c for c in found if c.attempts < max_attempts]
+    chosen = pick(found) if pick is not None else found
+    if not chosen:
+        return []
+    ids = [c.id for c in chosen]
+    # An attempt counts when it is claimed, so one that kills its worker still counts.
+    connection.execute(
+        update(deliveries)
+        .where(one_of(d.id, connection.dialect.name, "claimed", ids))
+        .values(
+            status=Status.DELIVERING.value, attempts=d.attempts + 1, next_attempt_at=lease_until
+        )
+    )
+    return _load(connection, ids)
+
+
+def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
+    d, c = deliveries.c, contacts.c
+    n = notifications.c
+    content = [n.id, n.kind, n.shop_id, n.shop_name, n.month, n.budget, n.spent, n.thresholds]
+    content += [n.action, n.evaluated_on, n.created_at]
+    query = (
+        select(
+            *content,
+            d.id.label("delivery_id"),
+            d.recipient,
+            d.channel,
+            d.attempts,  # the notification's own `attempts` is not read: this is the count
+            *contact_columns(),
+        )
+        .select_from(
+            deliveries.join(notifications, notifications.c.id == d.notification_id).outerjoin(
+                contacts, c.id == d.contact_id
+            )
+        )
+        .where(one_of(d.id, connection.dialect.name, "claimed", ids))
+    )
+    by_id = {row.delivery_id: _claimed(row) for row in connection.execute(query)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _record(row: Any) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row.id,
+        notification_id=row.notification_id,
+        shop_id=row.shop_id,
+        channel=ChannelKind(row.channel),
+        recipient=row.recipient,
+        status=Status(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+        contact=joined_contact(row),
+    )
+
+
+def _claimed(row: Any) -> Claimed:
+    contact = joined_contact(row)
+    return Claimed(
+        id=row.delivery_id,
+        recipient=row.recipient,
+        channel=ChannelKind(row.channel),
+        attempts=row.attempts,
+        notification=to_notification(row),
+        contact=contact,
+    )
+
+
+def mark_delivered(connection: Connection, claims: Sequence[Claimed], *, now: datetime) -> int:
+    """Record these attempts delivered; return how many were still theirs to record.
+
+    Each update is fenced by the claim's attempt count: an attempt whose lease ran out, and whose
+    record another worker claimed since, records nothing.
+    """
+    recorded = 0
+    by_attempt: dict[int, list[int]] = {}
+    for claim in claims:
+        by_attempt.setdefault(claim.attempts, []).append(claim.id)
+    for attempts, ids in by_attempt.items():
+        recorded += connection.execute(
+            update(deliveries)
+            .where(
+                one_of(deliveries.c.id, connection.dialect.name, "held", ids), _still_held(attempts)
+            )
+            .values(status=Status.DELIVERED.value, delivered_at=now, next_attempt_at=None)
+        ).rowcount
+    return recorded
+
+
+def mark_failed(
+    connection: Connection, claim: Claimed, *, error: str, retry_at: datetime | None
+) -> bool:
+    """Record a failed attempt: try again at `retry_at`, or never (dead) when it is None.
+
+    Return False (recording nothing) when the attempt's lease ran out and another worker
+    claimed the record since.
+    """
+    status = Status.FAILED if retry_at is not None else Status.DEAD
+    changed = connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == claim.id, _still_held(claim.attempts))
+        .values(status=status.value, next_attempt_at=retry_at, last_error=error[:ERROR_TEXT_LIMIT])
+    ).rowcount
+    return bool(changed)
+
+
+def _still_held(attempts: int) -> ColumnElement[bool]:
+    d = deliveries.c
+    return and_(d.status == Status.DELIVERING.value, d.attempts == attempts)
+
+
+def list_records(
+    connection: Connection,
+    *,
+    status: Status | None = None,
+    shop_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[DeliveryRecord]:
+    """Return delivery records, newest first, `limit` at a time (keyset: ids below `before_id`)."""
+    d, c = deliveries.c, contacts.c
+    query = select(deliveries, *contact_columns()).select_from(
+        deliveries.outerjoin(contacts, c.id == d.contact_id)
+    )
+    if status is not None:
+        query = query.where(d.status == status.value)
+    if shop_id is not None:
+        query = query.where(d.shop_id == shop_id)
+    if before_id is not None:
+        query = query.where(d.id < before_id)
+    query = query.order_by(d.id.desc()).limit(limit)
+    return [_record(row) for row in connection.execute(query)]
+
+
+def retry_records(
+    connection: Connection, ids: Sequence[int], *, now: datetime
+) -> dict[int, Status]:
+    """Make the failed, dead or pending records among `ids` due now with a fresh schedule.
+
+    Return the status each found record had before; delivered and delivering ones stay as they
+    are (a retry never duplicates a delivery in flight).
+    """
+    d = deliveries.c
+    found = {
+        row.id: Status(row.status)
+        for row in connection.execute(
+            select(d.id, d.status).where(d.id.in_(list(ids))).with_for_update()
+        )
+    }
+    retriable = [i for i, s in found.items() if s in RETRIABLE]
+    if retriable:
+        connection.execute(
+            update(deliveries)
+            .where(d.id.in_(retriable))
+            .values(status=Status.PENDING.value, attempts=0, next_attempt_at=now)
+        )
+    return found

@@ -1,0 +1,111 @@
+"""Engines for SQLite, MySQL/MariaDB and PostgreSQL, each set up for budgetguard's transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import warnings
+from typing import Any
+
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
+
+CONNECT_TIMEOUT_SECONDS = 5
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# Plain driver names map to the drivers budgetguard installs.
+_DEFAULT_DRIVERS = {"mysql": "pymysql", "mariadb": "pymysql", "postgresql": "psycopg"}
+_MIN_SQLITE = (3, 35)
+
+
+def parse_database_url(url: str) -> URL:
+    """Parse a SQLAlchemy URL, choosing budgetguard's driver where the URL names none."""
+    try:
+        parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    except exc.ArgumentError:
+        raise ConfigError(f"BUDGETGUARD_DATABASE_URL: not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "mysql", "mariadb", "postgresql"}:
+        raise ConfigError(
+            f"BUDGETGUARD_DATABASE_URL: unsupported database {backend!r} "
+            "(use sqlite, mysql, mariadb or postgresql)"
+        )
+    if "+" not in parsed.drivername and backend in _DEFAULT_DRIVERS:
+        parsed = parsed.set(drivername=f"{backend}+{_DEFAULT_DRIVERS[backend]}")
+    if backend in {"mysql", "mariadb"} and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Return an engine for `url`, configured for its database."""
+    parsed = parse_database_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, **options)
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if backend == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+    # READ COMMITTED: InnoDB's INSERT ... SELECT then reads without locking the platform's rows.
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        isolation_level="READ COMMITTED",
+        connect_args=connect_args,
+        **options,
+    )
+
+
+def _sqlite_engine(url: URL, **options: Any) -> Engine:
+    if sqlite3.sqlite_version_info < _MIN_SQLITE:
+        raise ConfigError(
+            f"SQLite {sqlite3.sqlite_version} is too old; budgetguard needs 3.35 or newer"
+        )
+    # SQLite keeps DECIMAL as REAL; money is read back quantised to cents (README, "SQLite").
+    warnings.filterwarnings(
+        "ignore",
+        message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal objects natively",
+    )
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that every transaction is BEGIN IMMEDIATE:
+        # a writer holds SQLite's write lock from its first read, so concurrent evaluations queue
+        # instead of failing to upgrade a read lock.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def describe(engine: Engine) -> str:
+    """Return the engine's URL without its password, for messages."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, turning any failure into DatabaseUnavailable with one clear line."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except exc.DBAPIError as error:
+        raise unavailable(engine, error) from None
+
+
+def unavailable(engine: Engine, error: exc.DBAPIError) -> DatabaseUnavailable:
+    """The error to report when `engine`'s database did not answer."""
+    return DatabaseUnavailable(f"cannot reach the database {describe(engine)}: {first_line(error)}")
+
+
+def first_line(error: exc.DBAPIError) -> str:
+    """Return the driver's message for `error`, without SQLAlchemy's statement dump."""
+    return str(error.orig if error.orig is not None else error).strip().splitlines()[0]

@@ -1,0 +1,32 @@
+"""DDL helpers the migrations share: every statement conditional, so that a migration can run
+again after a failure halfway through on MySQL/MariaDB, whose DDL is not transactional."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+# The column types as the migrations created them (frozen here: tables.py may move on).
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+Money = sa.Numeric(10, 2)
+
+# Table options for MySQL/MariaDB: InnoDB (row locks, transactions) and full Unicode.
+MYSQL = {
+    f"{dialect}_{option}": value
+    for dialect in ("mysql", "mariadb")
+    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"))
+}
+
+
+def create_index(name: str, table: str, columns: list[str]) -> None:
+    """CREATE INDEX unless an index of that name exists on the table."""
+    context = op.get_context()
+    dialect = context.dialect
+    if dialect.name != "mysql" or getattr(dialect, "is_mariadb", False):
+        op.create_index(name, table, columns, if_not_exists=True)
+        return
+    # MySQL 8 has no CREATE INDEX IF NOT EXISTS: look first when connected.
+    if context.as_sql or name not in {
+        ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes(table)
+    }:
+        op.create_index(name, table, columns)

@@ -1,0 +1,187 @@
+"""The platform's two tables (SPEC §2) and budgetguard's own tables beside them.
+
+budgetguard never alters a platform column. Its own tables hold no foreign keys to the platform's,
+so the platform can delete a shop exactly as before.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+from budgetguard.db.plumbing.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(10, 2)
+
+# --- the platform's tables (created only where they do not exist yet) --------------------------
+
+shops = Table(
+    "t_shops",
+    metadata,
+    Column("a_id", Integer, primary_key=True, autoincrement=True),
+    Column("a_name", String(255), nullable=False),
+    Column("a_online", Boolean(create_constraint=False), nullable=False),
+)
+
+budgets = Table(
+    "t_budgets",
+    metadata,
+    Column("a_shop_id", Integer, ForeignKey("t_shops.a_id"), primary_key=True),
+    Column("a_month", Date, primary_key=True),
+    Column("a_budget_amount", Money, nullable=False),
+    Column("a_amount_spent", Money, nullable=False),
+    # budgetguard's index: one month's budgets in shop order, for chunked evaluation.
+    Index("ix_t_budgets_month_shop", "a_month", "a_shop_id"),
+)
+
+# --- budgetguard's own tables -------------------------------------------------------------------
+
+evaluations = Table(
+    "bg_evaluations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", Date, nullable=False),
+    Column("evaluated_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("budgets", Integer, nullable=False, server_default="0"),
+    Column("notifications", Integer, nullable=False, server_default="0"),
+    Column("paused", Integer, nullable=False, server_default="0"),
+    Column("resumed", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+)
+
+# One row per (month, shop, threshold) that has fired and not re-armed since. The primary key makes
+# a second firing of the same arming impossible, whatever runs concurrently; month leads it so that
+# a chunk of one month's alerts is one contiguous range.
+alerts = Table(
+    "bg_alerts",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
+    Column("threshold", Integer, primary_key=True, autoincrement=False),
+    Column("fired_at", UtcDateTime, nullable=False),
+)
+
+# budgetguard's claim on a shop it took offline: only these shops are ever set online again.
+pauses = Table(
+    "bg_pauses",
+    metadata,
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
+    Column("month", Date, nullable=False),
+    Column("paused_at", UtcDateTime, nullable=False),
+    Column("evaluation_id", Id, nullable=False),
+)
+
+# The transactional outbox: written in the evaluation's transaction, delivered afterwards.
+notifications = Table(
+    "bg_notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Id, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("shop_id", Integer, nullable=False),
+    Column("shop_name", String(255), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("budget", Money, nullable=False),
+    Column("spent", Money, nullable=False),
+    Column("thresholds", String(255), nullable=False),
+    Column("action", String(16), nullable=True),
+    Column("evaluated_on", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    # Due work only: delivered and dead notifications have no next attempt (NULL).
+    Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
+)
+
+# Spend events received by the HTTP API: the key of each one's idempotency, and its audit trail.
+# Event ids are printable ASCII compared byte for byte (MySQL's default collations would treat
+# `abc` and `ABC` as one id).
+EventId = String(128).with_variant(
+    mysql.VARCHAR(128, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"
+)
+
+spend_events = Table(
+    "bg_spend_events",
+    metadata,
+    Column("event_id", EventId, primary_key=True),
+    Column("shop_id", Integer, nullable=False, autoincrement=False),
+    Column("month", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("source", String(64), nullable=False),
+)
+
+# --- delivery to people (migration 0002) --------------------------------------------------------
+
+# A shop's contacts: e-mail addresses, signed webhooks (with their secret), Slack incoming webhooks.
+contacts = Table(
+    "bg_contacts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("shop_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(512), nullable=False),
+    Column("secret", String(255), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Set when the receiver answered 410 Gone; adding the contact again enables it.
+    Column("disabled_at", UtcDateTime, nullable=True),
+    Column("disabled_reason", String(255), nullable=True),
+    UniqueConstraint("shop_id", "kind", "target"),
+)
+
+# One row per (notification, recipient), made when the notification is dispatched: its own
+# status, attempts, next attempt (NULL when nothing more is to be done) and last error.
+deliveries = Table(
+    "bg_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("notification_id", Id, nullable=False),
+    # `contact:<id>`, `operator:<hash of the URL>` or `console`: who, without a secret.
+    Column("recipient", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("contact_id", Id, nullable=True),
+    Column("shop_id", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    # Dispatch makes each (notification, recipient) once, whatever runs concurrently.
+    UniqueConstraint("notification_id", "recipient"),
+    Index("ix_bg_deliveries_next_attempt_at_id", "next_attempt_at", "id"),
+    Index("ix_bg_deliveries_status_id", "status", "id"),
+    Index("ix_bg_deliveries_contact_id", "contact_id"),
+)

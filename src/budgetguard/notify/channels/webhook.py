@@ -1,0 +1,88 @@
+"""Signed webhooks (Standard Webhooks): a versioned JSON payload, HMAC-SHA256 with a `whsec_`.
+
+The `webhook-id` is the notification's, so it is the same on every retry and receivers can
+de-duplicate; `webhook-timestamp` is the time of the attempt (receivers reject stale ones).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from standardwebhooks import Webhook
+
+from budgetguard.domain.notification import Kind, Notification
+from budgetguard.domain.recipients import Recipient
+from budgetguard.notify.channels.base import SendFailed
+from budgetguard.notify.channels.http import HttpClient
+
+PAYLOAD_VERSION = 1
+EVENT_TYPES = {Kind.THRESHOLD: "budget.threshold_crossed", Kind.RESUMED: "budget.shop_resumed"}
+
+
+def webhook_id(notification: Notification) -> str:
+    return f"ntf_{notification.id}"
+
+
+def payload(notification: Notification) -> dict[str, Any]:
+    """Return the webhook's JSON body: SPEC §4's fields, decimals as strings."""
+    n = notification
+    return {
+        "type": EVENT_TYPES[n.kind],
+        "version": PAYLOAD_VERSION,
+        "id": webhook_id(n),
+        "created_at": n.created_at.isoformat(),
+        "data": {
+            "notification_id": n.id,
+            "kind": n.kind.value,
+            "date": n.evaluated_on.isoformat(),
+            "shop_id": n.shop_id,
+            "shop_name": n.shop_name,
+            "month": str(n.month),
+            "budget": str(n.budget),
+            "spent": str(n.spent),
+            "percent": str(n.percent),
+            "thresholds": list(n.thresholds),
+            "action": n.action.value if n.action else None,
+        },
+    }
+
+
+@lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
+def signed_headers(*, secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
+    """Return the Standard Webhooks headers for `body` sent at `at`."""
+    return {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": _signer(secret).sign(message_id, at.astimezone(UTC), body),
+    }
+
+
+class WebhookTransport:
+    """POSTs signed notifications to webhook endpoints; only 2xx counts as delivered."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self._client = client
+
+    async def send(self, notification: Notification, recipient: Recipient, *, key: str) -> None:
+        if not recipient.secret:
+            raise SendFailed("the webhook has no signing secret")
+        body = json.dumps(payload(notification), ensure_ascii=False, separators=(",", ":"))
+        # The wall clock, not the evaluation's: receivers compare it with theirs.
+        headers = signed_headers(
+            secret=recipient.secret,
+            message_id=webhook_id(notification),
+            body=body,
+            at=datetime.now(UTC),
+        )
+        await self._client.post(recipient.target, content=body.encode(), headers=headers)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

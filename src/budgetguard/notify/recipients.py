@@ -1,0 +1,96 @@
+"""Recipient resolution: where each claimed delivery record goes now — which transport and which
+recipient — or why it goes nowhere (its contact was removed or disabled, its operator channel
+is no longer configured)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from budgetguard.domain.delivery import CONTACT_REMOVED, Claimed
+from budgetguard.domain.recipients import (
+    CONSOLE_KEY,
+    ChannelKind,
+    Recipient,
+    Route,
+    is_operator_key,
+)
+from budgetguard.notify.channels.addresses import SmtpServer
+from budgetguard.notify.channels.base import Channel, Transport
+from budgetguard.notify.channels.email import EmailTransport
+from budgetguard.notify.channels.http import HttpClient
+from budgetguard.notify.channels.slack import SlackTransport
+from budgetguard.notify.channels.templates import Templates
+from budgetguard.notify.channels.webhook import WebhookTransport
+
+
+@dataclass(frozen=True)
+class RecipientConfig:
+    """What the delivery side is configured with (built from the settings by bootstrap)."""
+
+    operators: Mapping[str, Recipient]
+    """Operator channels by recipient key."""
+    smtp: SmtpServer | None
+    sender: str
+    templates: Templates
+    timeout: float
+    connections: int
+    allow_private: bool
+
+    @property
+    def operator_routes(self) -> list[Route]:
+        """The operator channels, as dispatch makes a record for each."""
+        return [Route(key, recipient.kind) for key, recipient in self.operators.items()]
+
+
+class Unroutable(Exception):
+    """A delivery record whose recipient no longer exists: it is dead without an attempt."""
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Resolves claimed records to recipients, with the transports that reach them open."""
+
+    config: RecipientConfig
+    console: Channel
+    transports: Mapping[ChannelKind, Transport]
+
+    def resolve(self, claimed: Claimed) -> Recipient:
+        """Return where `claimed` goes now, or raise Unroutable saying why it goes nowhere."""
+        if claimed.recipient == CONSOLE_KEY:
+            return Recipient(ChannelKind.CONSOLE)
+        if is_operator_key(claimed.recipient):
+            operator = self.config.operators.get(claimed.recipient)
+            if operator is None:
+                raise Unroutable("the operator channel is no longer configured")
+            return operator
+        contact = claimed.contact
+        if contact is None:
+            raise Unroutable(CONTACT_REMOVED)
+        if contact.disabled_at is not None:
+            raise Unroutable(f"the contact is disabled ({contact.disabled_reason})")
+        return contact.recipient
+
+
+@asynccontextmanager
+async def open_recipients(config: RecipientConfig, console: Channel) -> AsyncIterator[Recipients]:
+    """Open the transports (one shared HTTP client) for the length of a delivery run."""
+    client = HttpClient(
+        timeout=config.timeout, connections=config.connections, allow_private=config.allow_private
+    )
+    webhook = WebhookTransport(client)
+    transports: dict[ChannelKind, Transport] = {
+        ChannelKind.WEBHOOK: webhook,
+        ChannelKind.SLACK: SlackTransport(client),
+        ChannelKind.EMAIL: EmailTransport(
+            server=config.smtp,
+            sender=config.sender,
+            templates=config.templates,
+            timeout=config.timeout,
+        ),
+    }
+    try:
+        yield Recipients(config, console, transports)
+    finally:
+        await webhook.aclose()

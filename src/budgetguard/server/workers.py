@@ -1,0 +1,118 @@
+"""The service's background work, each in a thread of its own: an evaluation every
+BUDGETGUARD_CHECK_INTERVAL seconds, and one long-lived delivery worker that looks at the outbox
+every BUDGETGUARD_DELIVERY_INTERVAL seconds, or at once when the process queued something.
+`stop` lets the work in hand finish (an evaluation stops after its current chunk; delivery
+stops claiming and records what is in flight).
+
+Replicas are safe as they are: evaluations take the evaluation lock (a replica that finds it
+taken skips its turn), deliverers claim batches with leases (FOR UPDATE SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy import exc
+
+from budgetguard.api.metrics import Metrics
+from budgetguard.db.plumbing.engine import first_line
+from budgetguard.domain.errors import BudgetguardError, EvaluationBusy
+from budgetguard.notify.runner import Control
+from budgetguard.services.deliveries import Delivery, deliver_until_stopped
+from budgetguard.services.evaluation import evaluate_month
+from budgetguard.services.uow import Context
+
+log = logging.getLogger(__name__)
+
+# A replica whose interval comes while another one evaluates waits this long, then skips.
+LOCK_WAIT_SECONDS = 1.0
+
+
+class Stopping(Exception):
+    """Raised between two chunks of an evaluation when the service is stopping."""
+
+
+class Workers:
+    """The evaluation and delivery threads of one `serve` process."""
+
+    def __init__(self, context: Context, metrics: Metrics, delivery: Delivery) -> None:
+        self._context = context
+        self._metrics = metrics
+        self._delivery = delivery
+        self._stop = threading.Event()
+        self._control = Control()
+        self._threads = [
+            threading.Thread(target=self._evaluate_forever, name="evaluation", daemon=True),
+            threading.Thread(target=self._deliver_forever, name="delivery", daemon=True),
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def wake_delivery(self) -> None:
+        """Deliver now rather than at the next poll (something was just queued)."""
+        self._control.wake()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Let the work in hand finish, then end both threads."""
+        self._stop.set()
+        self._control.stop()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _evaluate_forever(self) -> None:
+        interval = self._context.settings.check_interval
+        while not self._stop.is_set():
+            self._evaluate_once()
+            self._stop.wait(interval)
+
+    def _evaluate_once(self) -> None:
+        started = time.perf_counter()
+        try:
+            report = evaluate_month(
+                context=self._context,
+                at=self._context.clock(),
+                lock_timeout=LOCK_WAIT_SECONDS,
+                on_progress=self._unless_stopping,
+            )
+        except EvaluationBusy:
+            log.debug("another replica is evaluating; skipping this interval")
+            return
+        except Stopping:
+            log.info("evaluation stopped after a chunk: the service is stopping")
+            return
+        except (BudgetguardError, exc.DBAPIError) as error:
+            log.warning("evaluation failed, retrying at the next interval: %s", _brief(error))
+            return
+        self._metrics.evaluated("interval", report, time.perf_counter() - started)
+        if report.notifications:
+            self.wake_delivery()
+
+    def _unless_stopping(self, _done: int, _total: int) -> None:
+        if self._stop.is_set():
+            raise Stopping
+
+    def _deliver_forever(self) -> None:
+        """Run the delivery worker until `stop`; start it again after a database failure."""
+        pause = self._context.settings.delivery_interval
+        while not self._stop.is_set():
+            try:
+                deliver_until_stopped(
+                    context=self._context,
+                    delivery=self._delivery,
+                    control=self._control,
+                    on_flush=self._metrics.delivery,
+                )
+            except (BudgetguardError, exc.DBAPIError) as error:
+                log.warning("delivery failed, retrying: %s", _brief(error))
+                self._control = Control()  # the failed worker's loop is gone
+                if self._stop.is_set():
+                    self._control.stop()
+                self._stop.wait(pause)
+
+
+def _brief(error: Exception) -> str:
+    return first_line(error) if isinstance(error, exc.DBAPIError) else str(error)

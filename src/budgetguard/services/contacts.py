@@ -1,0 +1,184 @@
+"""Use cases of shop contacts: who at a shop hears about its budget, by e-mail, webhook, Slack.
+
+The CLI (`budgetguard contacts …`) and the HTTP API (`/v1/shops/{id}/contacts`) call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.catalog.shops import existing_shops
+from budgetguard.db.outbox import contacts as stored
+from budgetguard.domain.errors import NotFound, Unacceptable
+from budgetguard.domain.recipients import (
+    ChannelKind,
+    Contact,
+    check_secret,
+    check_web_url,
+    new_webhook_secret,
+)
+from budgetguard.notify.channels.addresses import normalize_email
+from budgetguard.notify.channels.guard import ForbiddenTarget, check_host
+from budgetguard.services.database import open_database
+from budgetguard.services.uow import Context, reading, write
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSpec:
+    """A contact as someone asks for it: a kind, an address or URL, a webhook's secret."""
+
+    kind: ChannelKind
+    target: str
+    secret: str | None = None
+
+    def with_new_secret(self) -> ContactSpec:
+        """The same, with a generated secret if it is a webhook without one."""
+        if self.kind is not ChannelKind.WEBHOOK or self.secret:
+            return self
+        return ContactSpec(self.kind, self.target, new_webhook_secret())
+
+
+@dataclass(frozen=True, slots=True)
+class AddedContact:
+    contact: Contact
+    created: bool
+    """False when the shop had this contact already (it is enabled again, secret updated)."""
+    new_secret: str | None
+    """The signing secret budgetguard generated for a new webhook: shown once, only here."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacedContacts:
+    contacts: list[Contact]
+    new_secrets: dict[int, str]
+    """The secrets budgetguard generated for new webhooks, by contact id: shown once, only here."""
+
+
+def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedContact:
+    """Add a contact to a shop (or enable it again); refuse bad addresses and unknown shops."""
+    open_database(context=context)
+    checked = check_contact(spec, allow_private=context.settings.webhook_allow_private)
+    wanted = checked.with_new_secret()
+
+    def work(connection: Connection) -> AddedContact:
+        _require_shop(connection, shop_id)
+        existing = stored.find_contact(
+            connection, shop_id=shop_id, kind=checked.kind, target=checked.target
+        )
+        if existing is not None:
+            stored.enable_contact(connection, existing.id, secret=checked.secret)
+            return AddedContact(_reloaded(connection, shop_id, existing.id), False, None)
+        contact_id = _insert(connection, context, shop_id, wanted)
+        generated = wanted.secret if wanted.secret != checked.secret else None
+        return AddedContact(_reloaded(connection, shop_id, contact_id), True, generated)
+
+    return write(context, work, what="contact")
+
+
+def replace_contacts(
+    *, context: Context, shop_id: int, specs: Sequence[ContactSpec]
+) -> ReplacedContacts:
+    """Make the shop's contacts exactly `specs` (all checked first: all or nothing).
+
+    Contacts that stay keep their id and, unless a new one is given, their secret; new webhooks
+    without a secret get a generated one.
+    """
+    open_database(context=context)
+    allow = context.settings.webhook_allow_private
+    checked = {
+        (c.kind, c.target): c for c in (check_contact(s, allow_private=allow) for s in specs)
+    }
+
+    def work(connection: Connection) -> ReplacedContacts:
+        _require_shop(connection, shop_id)
+        current = {(c.kind, c.target): c for c in stored.shop_contacts(connection, shop_id)}
+        stale = [c.id for key, c in current.items() if key not in checked]
+        if stale:
+            stored.delete_contacts(connection, shop_id=shop_id, ids=stale)
+        generated: dict[int, str] = {}
+        for key, spec in checked.items():
+            if key in current:
+                stored.enable_contact(connection, current[key].id, secret=spec.secret)
+                continue
+            wanted = spec.with_new_secret()
+            contact_id = _insert(connection, context, shop_id, wanted)
+            if wanted.secret != spec.secret and wanted.secret is not None:
+                generated[contact_id] = wanted.secret
+        return ReplacedContacts(stored.shop_contacts(connection, shop_id), generated)
+
+    return write(context, work, what="contacts")
+
+
+def list_contacts(*, context: Context, shop_id: int) -> list[Contact]:
+    """Return the shop's contacts, oldest first."""
+    open_database(context=context)
+
+    with reading(context) as connection:
+        _require_shop(connection, shop_id)
+        return stored.shop_contacts(connection, shop_id)
+
+
+def remove_contact(*, context: Context, shop_id: int, contact_id: int) -> None:
+    """Remove one of the shop's contacts; its pending deliveries end dead, unsent."""
+    open_database(context=context)
+
+    def work(connection: Connection) -> None:
+        if not stored.delete_contacts(connection, shop_id=shop_id, ids=[contact_id]):
+            raise NotFound(f"shop {shop_id} has no contact {contact_id}")
+
+    write(context, work, what="contact")
+
+
+def remove_contacts(*, context: Context, shop_id: int) -> int:
+    """Remove every contact of the shop; return how many there were."""
+    open_database(context=context)
+
+    def work(connection: Connection) -> int:
+        _require_shop(connection, shop_id)
+        return stored.delete_contacts(connection, shop_id=shop_id)
+
+    return write(context, work, what="contacts")
+
+
+def check_contact(spec: ContactSpec, *, allow_private: bool) -> ContactSpec:
+    """Return the contact in normal form, or raise Unacceptable saying what is wrong."""
+    try:
+        if spec.kind is ChannelKind.EMAIL:
+            if spec.secret is not None:
+                raise ValueError("only webhooks have a signing secret")
+            return ContactSpec(spec.kind, normalize_email(spec.target))
+        if spec.kind not in (ChannelKind.WEBHOOK, ChannelKind.SLACK):
+            raise ValueError(f"a shop contact is email, webhook or slack, not {spec.kind}")
+        url = check_web_url(spec.target, allow_plain_http=allow_private)
+        if spec.secret is not None:
+            if spec.kind is not ChannelKind.WEBHOOK:
+                raise ValueError("only webhooks have a signing secret")
+            check_secret(spec.secret)
+        if not allow_private:
+            parts = urlsplit(url)
+            check_host(parts.hostname or "", parts.port or 443)
+    except (ValueError, ForbiddenTarget) as error:
+        raise Unacceptable.of_field(
+            "contacts", str(error), message=f"contact refused: {error}"
+        ) from None
+    return ContactSpec(spec.kind, url, spec.secret)
+
+
+def _require_shop(connection: Connection, shop_id: int) -> None:
+    if not existing_shops(connection, [shop_id]):
+        raise NotFound(f"there is no shop {shop_id}")
+
+
+def _insert(connection: Connection, context: Context, shop_id: int, spec: ContactSpec) -> int:
+    return stored.insert_contact(
+        connection, shop_id=shop_id, kind=spec.kind, target=spec.target, secret=spec.secret,
+        now=context.clock(),
+    )  # fmt: skip
+
+
+def _reloaded(connection: Connection, shop_id: int, contact_id: int) -> Contact:
+    return next(c for c in stored.shop_contacts(connection, shop_id) if c.id == contact_id)

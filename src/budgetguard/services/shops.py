@@ -1,0 +1,176 @@
+"""Use cases of shops and budgets: their standings (`status`, the HTTP API), and changes.
+
+Writes lock the shop row, then the budget row (the order of every writer, db/catalog/shops.py),
+and evaluate the shop's current-month budget in the same transaction
+(db/evaluation/request.py), so a changed budget is re-armed, resumed or paused by the time the
+request returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.catalog.shops import (
+    budget_months,
+    existing_shops,
+    lock_budgets,
+    lock_shops,
+    save_budget,
+    save_shop,
+)
+from budgetguard.db.catalog.standings import PAGE_SIZE, status_rows
+from budgetguard.db.evaluation.request import evaluate_budgets
+from budgetguard.db.plumbing.keys import in_parts
+from budgetguard.domain.errors import NotFound
+from budgetguard.domain.evaluation import ChunkResult
+from budgetguard.domain.period import Month
+from budgetguard.domain.standing import ShopStatus
+from budgetguard.services.database import open_database
+from budgetguard.services.uow import Context, Isolation, reading, write
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A shop or budget after a write: its standing, whether it is new, what was queued."""
+
+    standing: ShopStatus
+    created: bool
+    queued: ChunkResult | None
+    """What evaluating the budget queued; None: not evaluated (not the current month)."""
+
+
+def current_month(*, context: Context) -> Month:
+    """The month that contains now on the platform's clock."""
+    return Month.containing(context.clock(), context.settings.zone)
+
+
+def shop_status(
+    *, context: Context, at: datetime, shop_ids: Sequence[int] = ()
+) -> Iterator[ShopStatus]:
+    """Yield each shop's standing for the month containing `at`, in id order, a page at a time
+    (each page read on a connection of its own), so that a million shops stream."""
+    open_database(context=context)
+    month = Month.containing(at, context.settings.zone)
+    after = None
+    while True:
+        with reading(context) as connection:
+            page = status_rows(
+                connection, month=month, after=after, shop_ids=shop_ids, limit=PAGE_SIZE
+            )
+        yield from page
+        if len(page) < PAGE_SIZE:
+            return
+        after = page[-1].shop_id
+
+
+def shop_page(
+    *,
+    context: Context,
+    month: Month,
+    after: int | None,
+    limit: int,
+    online: bool | None = None,
+    paused: bool | None = None,
+) -> list[ShopStatus]:
+    """Return a page of shops, in id order after `after`, with their standing for `month`."""
+    with reading(context) as connection:
+        return status_rows(
+            connection, month=month, after=after, limit=limit, online=online, paused=paused
+        )
+
+
+def shop_standing(*, context: Context, shop_id: int, month: Month) -> ShopStatus:
+    """Return the shop's standing for `month`; refuse an unknown shop."""
+    with reading(context) as connection:
+        found = status_rows(connection, month=month, shop_ids=[shop_id], limit=1)
+    if not found:
+        raise _no_shop(shop_id)
+    return found[0]
+
+
+def budget_standing(*, context: Context, shop_id: int, month: Month) -> ShopStatus:
+    """Return the standing of the shop's budget for `month`; refuse when there is none."""
+    standing = shop_standing(context=context, shop_id=shop_id, month=month)
+    if not standing.has_budget:
+        raise NotFound(f"shop {shop_id} has no budget for {month}")
+    return standing
+
+
+def budget_page(
+    *, context: Context, shop_id: int, after: Month | None, limit: int
+) -> list[ShopStatus]:
+    """Return the shop's budgets, by month after `after`, each with its standing."""
+    with reading(context) as connection:
+        if not existing_shops(connection, [shop_id]):
+            raise _no_shop(shop_id)
+        first_days = budget_months(
+            connection, shop_id, after=after.first_day if after else None, limit=limit
+        )
+        return standings(connection, {Month.of(day): {shop_id} for day in first_days})
+
+
+def put_shop(*, context: Context, shop_id: int, name: str, online: bool) -> Saved:
+    """Create or replace a shop, then evaluate its current budget (online by hand ends a claim)."""
+
+    def work(connection: Connection) -> Saved:
+        new = not lock_shops(connection, [shop_id])
+        save_shop(connection, shop_id, name=name, online=online, new=new)
+        return _evaluated(context, connection, shop_id, current_month(context=context), new)
+
+    return _write(context, shop_id, work)
+
+
+def put_budget(*, context: Context, shop_id: int, month: Month, amount: Decimal) -> Saved:
+    """Create or change the shop's budget for `month`; evaluate it now if it is the current one."""
+
+    def work(connection: Connection) -> Saved:
+        if not lock_shops(connection, [shop_id]):
+            raise _no_shop(shop_id)
+        new = not lock_budgets(connection, month.first_day, [shop_id])
+        save_budget(connection, shop_id, month.first_day, amount=amount, new=new)
+        return _evaluated(context, connection, shop_id, month, new)
+
+    return _write(context, shop_id, work)
+
+
+def standings(connection: Connection, wanted: Mapping[Month, set[int]]) -> list[ShopStatus]:
+    """Return the standing of each wanted (month, shop) that exists, by month then shop."""
+    found: list[ShopStatus] = []
+    for month, shop_ids in sorted(wanted.items()):
+        for part in in_parts(sorted(shop_ids)):
+            found.extend(status_rows(connection, month=month, shop_ids=part, limit=len(part)))
+    return found
+
+
+def _write(context: Context, shop_id: int, work: Callable[[Connection], T]) -> T:
+    return write(context, work, what="shop change", isolation=Isolation.SNAPSHOT, shops=[shop_id])
+
+
+def _evaluated(
+    context: Context, connection: Connection, shop_id: int, month: Month, created: bool
+) -> Saved:
+    queued = None
+    if month == current_month(context=context):
+        settings = context.settings
+        queued = evaluate_budgets(
+            connection,
+            policy=settings.policy,
+            month=month,
+            shop_ids=[shop_id],
+            now=context.clock(),
+            zone=settings.zone,
+        )
+    (standing,) = status_rows(connection, month=month, shop_ids=[shop_id], limit=1)
+    return Saved(standing, created, queued)
+
+
+def _no_shop(shop_id: int) -> NotFound:
+    return NotFound(f"shop {shop_id} does not exist")

@@ -1,0 +1,109 @@
+"""The one unit of work: how every use case opens a connection, begins, retries and commits.
+
+Two kinds of transaction, chosen by the use case:
+* `Isolation.SNAPSHOT` (REPEATABLE READ): every statement of the transaction reads the same
+  budgets — the evaluation's chunks, and the requests that change budgets and evaluate them
+  (db/evaluation/request.py says why that is enough);
+* `Isolation.DEFAULT`: the engine's own (READ COMMITTED on MySQL/MariaDB and PostgreSQL), for
+  short writes that read nothing they depend on across statements: contacts, delivery records.
+SQLite's transactions are serial whatever is asked (BEGIN IMMEDIATE).
+
+Either way, a transaction that loses a race to a concurrent writer (a deadlock, a serialisation
+failure, SQLite's busy database, a duplicate key) is rolled back and run again, up to ATTEMPTS
+times: the work function must therefore be safe to run twice, which it is when it only talks to
+the database through its connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+from budgetguard.config import Settings
+from budgetguard.db.plumbing.dialects import set_isolation
+from budgetguard.db.plumbing.retry import RACES, lost_a_race
+from budgetguard.db.plumbing.shop_locks import shop_locks
+from budgetguard.domain.clock import Clock, utc_now
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 6
+
+
+class Isolation(Enum):
+    """How much of the database a transaction's statements see as one."""
+
+    DEFAULT = None
+    SNAPSHOT = "REPEATABLE READ"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a use case needs: the settings, the database engine, and the clock."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default=utc_now)
+
+    def close(self) -> None:
+        """Close the engine's connections."""
+        self.engine.dispose()
+
+
+@contextmanager
+def connection(engine: Engine, isolation: Isolation) -> Iterator[Connection]:
+    """A connection whose transactions run at `isolation`."""
+    with engine.connect() as connected:
+        set_isolation(connected, isolation.value)
+        yield connected
+
+
+@contextmanager
+def reading(context: Context) -> Iterator[Connection]:
+    """A connection for reads; what it reads is not held after the block."""
+    with context.engine.connect() as connected:
+        yield connected
+
+
+def transaction(connected: Connection, work: Callable[[Connection], T], *, what: str) -> T:
+    """Run `work` in a transaction on `connected` and commit; on a lost race roll back and run
+    it again."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with connected.begin():
+                return work(connected)
+        except RACES as error:
+            if attempt == ATTEMPTS or not lost_a_race(error):
+                raise
+            log.info("%s: concurrent change (%s), retrying", what, type(error).__name__)
+            time.sleep(random.uniform(0.005, 0.05) * attempt)  # noqa: S311 - jitter, not secrets
+    raise AssertionError("unreachable")
+
+
+def write(
+    context: Context,
+    work: Callable[[Connection], T],
+    *,
+    what: str,
+    isolation: Isolation = Isolation.DEFAULT,
+    shops: Collection[int] = (),
+) -> T:
+    """Run `work` in one transaction of its own (see `transaction`).
+
+    `shops`: the shops whose rows the work writes; requests for the same shops queue before
+    their transactions begin (db/plumbing/shop_locks.py).
+    """
+    with connection(context.engine, isolation) as connected:
+        if not shops:
+            return transaction(connected, work, what=what)
+        with shop_locks(connected, shops, isolation=isolation.value):
+            return transaction(connected, work, what=what)

@@ -5,22 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from budgetguard import services
-from budgetguard.bootstrap import App, build_app
-from budgetguard.config import Settings, load_settings
-from budgetguard.db import schema
-from budgetguard.db.engine import make_engine
-from budgetguard.domain.period import parse_instant
-from budgetguard.services import CheckReport
+from budgetguard.bootstrap import build_context
+from budgetguard.config import Settings
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
 from support.databases import BACKENDS, scratch_database, server_reason, unavailable
-from support.fakes import FakeClock, RecordingChannel
+from support.fakes import FakeClock
 from support.platform import Platform, wipe
+from support.world import World
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +57,7 @@ class DatabasePool:
         if backend not in self._urls:
             url = self._stack.enter_context(scratch_database(backend, self._directory))
             engine = make_engine(url)
-            schema.upgrade(engine)
+            revisions.upgrade(engine)
             engine.dispose()
             self._urls[backend] = url
         return self._urls[backend]
@@ -104,47 +101,9 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@dataclass
-class World:
-    """A migrated database, the platform writing to it, and budgetguard evaluating it."""
-
-    app: App
-    platform: Platform
-    clock: FakeClock
-    channel: RecordingChannel = field(default_factory=RecordingChannel)
-
-    def check(self, at: str) -> CheckReport:
-        """Run `budgetguard check --at <at>` with the recording channel."""
-        instant = parse_instant(at, self.app.settings.zone)
-        return services.run_check(app=self.app, at=instant, channel=self.channel)
-
-    @classmethod
-    def on(cls, engine: Engine) -> World:
-        """A world on `engine`'s database (the caller disposes of the engine)."""
-        clock = FakeClock()
-        url = engine.url.render_as_string(hide_password=False)
-        return cls(App(Settings(database_url=url), engine, clock), Platform(engine), clock)
-
-    def with_settings(self, **overrides: object) -> World:
-        """The same world with more settings (on top of those it has)."""
-        current = self.app.settings.model_dump(exclude_defaults=True)
-        settings = load_settings(**{**current, **overrides})
-        return World(
-            App(settings, self.app.engine, self.clock), self.platform, self.clock, self.channel
-        )
-
-    @property
-    def sent(self) -> list[tuple[int, str, tuple[int, ...], str | None]]:
-        """What the shops were told: (shop, kind, thresholds, action), in delivery order."""
-        return [
-            (n.shop_id, n.kind.value, n.thresholds, n.action.value if n.action else None)
-            for n in self.channel.sent
-        ]
-
-
 @pytest.fixture
 def world(db_url: str) -> Iterator[World]:
     clock = FakeClock()
-    app = build_app(Settings(database_url=db_url), clock=clock)
-    yield World(app, Platform(app.engine), clock)
-    app.close()
+    context = build_context(Settings(database_url=db_url), clock=clock)
+    yield World(context, Platform(context.engine), clock)
+    context.close()

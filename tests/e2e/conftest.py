@@ -3,62 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from budgetguard.api.runtime import Runtime
-from budgetguard.db.tables import budgets, spend_events
-from conftest import World
-from support.platform import first_day
-from support.server import AUTH, Bell, api_in_thread
-
-JUNE = "2020-06"
-IN_JUNE = "2020-06-20T10:00:00Z"  # the world's clock stands on 2020-06-30: June is current
+from support.api import Api
+from support.server import AUTH, api_in_thread, stop_shared_server
+from support.world import World
 
 
-@dataclass
-class Api:
-    """The API in a thread over the world's database, and a client holding a valid key."""
-
-    url: str
-    http: httpx.Client
-    runtime: Runtime
-    bell: Bell
-    world: World
-
-    def spend(self, event_id: str, shop_id: int, amount: str, at: str = IN_JUNE) -> httpx.Response:
-        body = {"event_id": event_id, "shop_id": shop_id, "amount": amount, "occurred_at": at}
-        return self.http.post("/v1/spend", json=body)
-
-    def batch(self, events: list[dict[str, Any]]) -> httpx.Response:
-        return self.http.post("/v1/spend/batch", json={"events": events})
-
-    def spent(self, shop_id: int, month: str = JUNE) -> Decimal:
-        query = select(budgets.c.a_amount_spent).where(
-            budgets.c.a_shop_id == shop_id, budgets.c.a_month == first_day(month)
-        )
-        with self.world.app.engine.connect() as connection:
-            return Decimal(connection.execute(query).scalar_one())
-
-    def events_stored(self) -> int:
-        with self.world.app.engine.connect() as connection:
-            query = select(func.count()).select_from(spend_events)
-            return int(connection.execute(query).scalar_one())
-
-
-def event(event_id: str, shop_id: int, amount: str, at: str = IN_JUNE) -> dict[str, Any]:
-    return {"event_id": event_id, "shop_id": shop_id, "amount": amount, "occurred_at": at}
+@pytest.fixture(scope="session", autouse=True)
+def _shared_server() -> Iterator[None]:
+    """Stop the session's API server (started by the first test that needs it) at the end."""
+    yield
+    stop_shared_server()
 
 
 @pytest.fixture
 def api(world: World) -> Iterator[Api]:
     with (
-        api_in_thread(world.app) as (url, runtime, bell),
+        api_in_thread(world.context) as (url, runtime, bell),
         httpx.Client(base_url=url, headers=AUTH, timeout=120) as http,
     ):
         yield Api(url, http, runtime, bell, world)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from e2e.conftest import Api
+from support.api import Api
 
 # Keys are checked before any database work: one database shows it.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from e2e.conftest import IN_JUNE, JUNE, Api
+from support.api import IN_JUNE, JUNE, Api
 
 # Input is checked before any database work: one database shows it.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])

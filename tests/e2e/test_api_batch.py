@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from e2e.conftest import JUNE, Api, event
+from support.api import JUNE, Api, event
 
 
 def _shops(api: Api, *shop_ids: int) -> None:

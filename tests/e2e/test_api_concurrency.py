@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import exc, text
 
-from e2e.conftest import IN_JUNE, JUNE, Api
+from support.api import IN_JUNE, JUNE, Api
 from support.platform import first_day
 from support.server import AUTH
 
@@ -39,7 +39,7 @@ def _post_spend(api: Api, shop_id: int, client: int, count: int) -> list[int]:
 def _platform_updates(api: Api, shop_id: int, count: int) -> list[str]:
     """Run the platform's updater `count` times, each in its own transaction; return failures."""
     failures = []
-    engine = api.world.app.engine
+    engine = api.world.context.engine
     for _ in range(count):
         try:
             with engine.begin() as connection:

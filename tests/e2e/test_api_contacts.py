@@ -8,10 +8,9 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from budgetguard import services
-from conftest import World
 from support.receivers import WebhookReceiver, webhook_receiver
 from support.server import AUTH, api_in_thread
+from support.world import World
 
 PUBLIC_HOOK = "https://93.184.215.14/budget-hook"  # a public address, never contacted here
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
@@ -20,7 +19,7 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 @contextmanager
 def client_of(world: World) -> Iterator[httpx.Client]:
     with (
-        api_in_thread(world.app) as (url, _runtime, _bell),
+        api_in_thread(world.context) as (url, _runtime, _bell),
         httpx.Client(base_url=url, headers=AUTH, timeout=60) as client,
     ):
         yield client
@@ -119,7 +118,7 @@ def test_a_dead_letter_is_listed_and_retried_until_delivered(local: World) -> No
 
         (dead,) = http.get("/v1/deliveries", params={"status": "dead"}).json()["items"]
         retried = http.post("/v1/deliveries/retry", json={"ids": [dead["id"], 999_999]}).json()
-        services.deliver(app=local.app, channel=local.channel)
+        local.deliver()
         delivered = http.get("/v1/deliveries", params={"status": "delivered", "shop_id": 1})
 
     assert (dead["channel"], dead["shop_id"], dead["last_error"]) == ("webhook", 1, "HTTP 500")

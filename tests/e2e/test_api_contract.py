@@ -12,7 +12,7 @@ from schemathesis import GenerationMode
 from schemathesis.generation.case import Case
 from schemathesis.schemas import APIOperation
 
-from e2e.conftest import JUNE, Api
+from support.api import JUNE, Api
 from support.server import AUTH
 
 EXAMPLES = 25

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from budgetguard.bootstrap import build_app
+from budgetguard.bootstrap import build_context
 from budgetguard.config import Settings
-from budgetguard.db import schema
+from budgetguard.db.schema import revisions
 from support.fakes import FakeClock
 from support.legacy import load_dump
 from support.server import AUTH, api_in_thread
@@ -20,15 +20,15 @@ EMOJI_NAME = "Café 👗 Mode"
 @pytest.fixture
 def legacy_http(fresh_url: str) -> Iterator[httpx.Client]:
     """A client of the API over the legacy dump (t_shops in 3-byte utf8 on MySQL), migrated."""
-    app = build_app(Settings(database_url=fresh_url), clock=FakeClock())
-    load_dump(app.engine)
-    schema.upgrade(app.engine)
+    context = build_context(Settings(database_url=fresh_url), clock=FakeClock())
+    load_dump(context.engine)
+    revisions.upgrade(context.engine)
     with (
-        api_in_thread(app) as (url, _runtime, _bell),
+        api_in_thread(context) as (url, _runtime, _bell),
         httpx.Client(base_url=url, headers=AUTH, timeout=60) as http,
     ):
         yield http
-    app.close()
+    context.close()
 
 
 def test_a_name_the_legacy_table_cannot_store_is_422_naming_it(

@@ -9,16 +9,14 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from budgetguard import services
-from budgetguard.bootstrap import build_app
+from budgetguard.api.metrics import Metrics
+from budgetguard.bootstrap import build_context
 from budgetguard.config import Settings
-from budgetguard.domain.period import parse_instant
-from budgetguard.metrics import Metrics
-from conftest import World
-from e2e.conftest import JUNE, Api
+from support.api import JUNE, Api
 from support.platform import Platform
 from support.proxy import Proxy
 from support.server import AUTH, api_in_thread
+from support.world import World
 
 
 def test_health_and_readiness(api: Api) -> None:
@@ -27,10 +25,10 @@ def test_health_and_readiness(api: Api) -> None:
 
 
 def test_readiness_fails_on_a_database_never_upgraded(fresh_url: str) -> None:
-    app = build_app(Settings(database_url=fresh_url))
-    with api_in_thread(app) as (url, _, _):
+    context = build_context(Settings(database_url=fresh_url))
+    with api_in_thread(context) as (url, _, _):
         answer = httpx.get(f"{url}/readyz")
-    app.close()
+    context.close()
 
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"
@@ -59,16 +57,16 @@ def outage(db_url: str, world: World) -> Iterator[tuple[Api, Proxy]]:
     url = make_url(db_url)
     proxy = Proxy((url.host or "127.0.0.1", url.port or 0))
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    app = build_app(Settings(database_url=proxied), clock=world.clock)
+    context = build_context(Settings(database_url=proxied), clock=world.clock)
     try:
         with (
-            api_in_thread(app) as (base, runtime, bell),
+            api_in_thread(context) as (base, runtime, bell),
             httpx.Client(base_url=base, headers=AUTH, timeout=60) as http,
         ):
-            platform = Platform(world.app.engine)
-            yield Api(base, http, runtime, bell, World(app, platform, world.clock)), proxy
+            platform = Platform(world.context.engine)
+            yield Api(base, http, runtime, bell, World(context, platform, world.clock)), proxy
     finally:
-        app.close()
+        context.close()
         proxy.close()
 
 
@@ -107,23 +105,19 @@ def _eventually_ready(url: str) -> bool:
 
 
 def test_metrics_count_every_recipients_deliveries_by_kind(api: Api) -> None:
-    world, metrics = api.world, Metrics(api.world.app.engine, api.world.clock)
+    world, metrics = api.world, Metrics(api.world.context)
     for shop in (1, 2):
         world.platform.add_shop(shop)
         world.platform.set_budget(shop, JUNE, "100.00", "100.00")
-    evaluate_only(world, "2020-06-30")  # two `threshold` notifications
-    metrics.delivery(services.deliver(app=world.app, channel=world.channel))
+    world.evaluate("2020-06-30")  # two `threshold` notifications
+    metrics.delivery(world.deliver())
     world.platform.set_budget_amount(1, JUNE, "300.00")
-    evaluate_only(world, "2020-06-30")  # shop 1's `resumed`
+    world.evaluate("2020-06-30")  # shop 1's `resumed`
     world.channel.fail_all = True
 
-    metrics.delivery(services.deliver(app=world.app, channel=world.channel))
+    metrics.delivery(world.deliver())
 
     text = metrics.render().decode()
     assert 'budgetguard_notifications_delivered_total{kind="threshold"} 2.0' in text
     assert 'budgetguard_notifications_delivered_total{kind="resumed"} 0.0' in text
     assert 'budgetguard_notifications_failed_total{kind="resumed"} 1.0' in text
-
-
-def evaluate_only(world: World, day: str) -> None:
-    services.evaluate_month(app=world.app, at=parse_instant(day, world.app.settings.zone))

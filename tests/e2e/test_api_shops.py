@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete
 
-from budgetguard import services
-from budgetguard.db.tables import shops
-from e2e.conftest import JUNE, Api
+from budgetguard.db.schema.tables import shops
+from support.api import JUNE, Api
 
 
 def test_a_shop_is_created_then_replaced(api: Api) -> None:
@@ -131,7 +130,7 @@ def test_notifications_are_listed_filtered_and_paged(api: Api) -> None:
     assert (len(pending), delivered) == (4, [])
     assert shop3[1]["spent"] == "110.00"
     assert shop3[1]["percent"] == "110.00"
-    services.deliver(app=api.world.app, channel=api.world.channel)
+    api.world.deliver()
     after = api.http.get("/v1/notifications", params={"status": "delivered"}).json()["items"]
     assert [n["shop_id"] for n in after] == [1, 2, 3, 3]
     assert all(n["delivered_at"] for n in after)
@@ -166,7 +165,7 @@ def test_the_schema_documents_both_answers_of_a_put(api: Api) -> None:
 
 def _platform_adds_shop(api: Api) -> int:
     """Insert a shop as the platform does: no id, the database picks the next one."""
-    with api.world.app.engine.begin() as connection:
+    with api.world.context.engine.begin() as connection:
         key = connection.execute(shops.insert().values(a_name="Platform", a_online=True))
         return int(key.inserted_primary_key[0])
 
@@ -175,7 +174,7 @@ def test_creating_a_shop_never_moves_the_platforms_id_sequence_back(api: Api, ba
     if backend == "sqlite":
         pytest.skip("SQLite hands out the largest id + 1 by design: there is no sequence")
     taken = [_platform_adds_shop(api) for _ in range(5)]
-    with api.world.app.engine.begin() as connection:
+    with api.world.context.engine.begin() as connection:
         connection.execute(delete(shops).where(shops.c.a_id.in_([taken[1], taken[-1]])))
 
     created = api.http.put(f"/v1/shops/{taken[1]}", json={"name": "Back", "online": True})

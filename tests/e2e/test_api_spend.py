@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from e2e.conftest import IN_JUNE, JUNE, Api
+from support.api import IN_JUNE, JUNE, Api
 from support.server import AUTH
 
 
@@ -110,7 +110,7 @@ def test_a_month_without_a_budget_is_409_naming_shop_and_month(api: Api) -> None
 
 def test_the_month_is_the_one_of_the_platform_time_zone(api: Api) -> None:
     world = api.world.with_settings(timezone="Europe/Berlin")
-    api.runtime.app = world.app
+    api.runtime.context = world.context
     _shop(api)
 
     # 22:30 UTC on 31 May is already June in Berlin.

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from budgetguard import services, services_notify
-from budgetguard.bootstrap import build_app
+from budgetguard.bootstrap import build_context, delivery_setup
 from budgetguard.config import load_settings
+from budgetguard.services.deliveries import deliver_due, list_deliveries
+from budgetguard.services.evaluation import evaluate_month
 from support.cli import cli_env, command, run
 from support.fakes import FakeClock, RecordingChannel
 from support.platform import Platform
@@ -121,17 +122,17 @@ def test_a_worker_killed_mid_flight_leaves_nothing_stuck(engine: Engine, db_url:
         assert run("contacts", "add", "2", "--webhook", receiver.url(), "--secret", SECRET,
                    env=env).code == 0  # fmt: skip
         settings = load_settings(database_url=db_url, webhook_allow_private=True)
-        app = build_app(settings, clock=FakeClock(datetime.now(UTC)))
-        services.evaluate_month(app=app, at=datetime(2020, 7, 31, tzinfo=UTC))
+        app = build_context(settings, clock=FakeClock(datetime.now(UTC)))
+        evaluate_month(context=app, at=datetime(2020, 7, 31, tzinfo=UTC))
         worker = subprocess.Popen(command("deliver"), env=env, stderr=subprocess.DEVNULL)
         assert receiver.arrived.wait(60), "the worker sent the webhook"
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
-        (in_flight,) = services_notify.list_deliveries(app=app)
+        (in_flight,) = list_deliveries(context=app)
 
-        later = build_app(settings, clock=FakeClock(datetime.now(UTC) + timedelta(minutes=2)))
-        report = services.deliver(app=later, channel=RecordingChannel())
-        (after,) = services_notify.list_deliveries(app=later)
+        later = build_context(settings, clock=FakeClock(datetime.now(UTC) + timedelta(minutes=2)))
+        report = deliver_due(context=later, delivery=delivery_setup(later, RecordingChannel()))
+        (after,) = list_deliveries(context=later)
         app.close()
         later.close()
 
@@ -151,8 +152,8 @@ def test_the_worker_stops_cleanly_on_sigterm(engine: Engine, db_url: str) -> Non
         worker = subprocess.Popen(
             command("deliver"), env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        app = build_app(load_settings(database_url=db_url))
-        services.evaluate_month(app=app, at=datetime(2020, 7, 31, tzinfo=UTC))  # queue only
+        app = build_context(load_settings(database_url=db_url))
+        evaluate_month(context=app, at=datetime(2020, 7, 31, tzinfo=UTC))  # queue only
         app.close()
         assert receiver.arrived.wait(60)
         worker.send_signal(signal.SIGTERM)

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from budgetguard.db.outbox_stats import outbox_stats
-from budgetguard.db.tables import budgets, notifications, spend_events
+from budgetguard.db.outbox.stats import outbox_stats
+from budgetguard.db.schema.tables import budgets, notifications, spend_events
 from support.cli import cli_env, run
 from support.platform import Platform
 from support.server import AUTH, ServeProcess, start_serve

@@ -9,17 +9,17 @@ import subprocess
 import threading
 import time
 from datetime import UTC, date, datetime
-from functools import partial
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
-from budgetguard.db.evaluation_sql import ChunkScope, EvaluationSql, Stamp
-from budgetguard.db.evaluator import _evaluate_chunk
-from budgetguard.db.retry import in_transaction
-from budgetguard.db.tables import alerts, deliveries, notifications
+from budgetguard.db.evaluation.chunk import evaluate_chunk
+from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.statements import evaluation_sql
+from budgetguard.db.schema.tables import alerts, deliveries, notifications
 from budgetguard.domain.thresholds import ThresholdPolicy
+from budgetguard.services.uow import transaction
 from support.cli import cli_env, command, run
 from support.platform import assert_consistent, expected_for_population, populate
 
@@ -126,18 +126,18 @@ def test_two_unserialised_transactions_on_one_chunk_fire_each_alert_once(engine:
     """Without the evaluation lock, row locks and keys stop a double firing: the loser waits and
     sees the winner's work, or collides with its keys, rolls back and retries."""
     populate(engine, shops_count=30, month="2020-06")
-    sql = EvaluationSql(ThresholdPolicy.of([50, 100], 100), engine.dialect.name)
+    sql = evaluation_sql(ThresholdPolicy.of([50, 100], 100), engine.dialect.name, narrowed=False)
     scope = ChunkScope(date(2020, 6, 1), None, None)
     now = datetime(2020, 6, 30, tzinfo=UTC)
     results: list[object] = []
     with engine.connect() as first, engine.connect() as second:
         first.begin()
-        _evaluate_chunk(first, sql, scope, Stamp(1, now, now.date()))  # holds its writes open
+        evaluate_chunk(first, sql, scope, Stamp(1, now, now.date()))  # holds its writes open
         rival = threading.Thread(
             target=lambda: results.append(
-                in_transaction(
+                transaction(
                     second,
-                    partial(_evaluate_chunk, second, sql, scope, Stamp(2, now, now.date())),
+                    lambda c: evaluate_chunk(c, sql, scope, Stamp(2, now, now.date())),
                     what="rival",
                 )
             )

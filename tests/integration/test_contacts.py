@@ -6,13 +6,21 @@ from datetime import timedelta
 
 import pytest
 
-from budgetguard import services, services_notify
-from budgetguard.db.outbox import Status
-from budgetguard.domain.errors import InvalidContact, UnknownContact, UnknownShop
+from budgetguard.api.schemas.contacts import ContactOut
+from budgetguard.cli.output import contact_json
+from budgetguard.domain.delivery import Status
+from budgetguard.domain.errors import NotFound, Unacceptable
 from budgetguard.domain.recipients import ChannelKind
-from budgetguard.services_notify import ContactSpec
-from conftest import World
+from budgetguard.services.contacts import (
+    ContactSpec,
+    add_contact,
+    list_contacts,
+    remove_contact,
+    replace_contacts,
+)
+from budgetguard.services.deliveries import list_deliveries
 from support.receivers import WebhookReceiver, webhook_receiver
+from support.world import World
 
 PUBLIC_HOOK = "https://93.184.215.14/budget-hook"  # a public address, never contacted here
 EMAIL, WEBHOOK, SLACK = ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.SLACK
@@ -20,7 +28,7 @@ EMAIL, WEBHOOK, SLACK = ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.SLAC
 
 def add(world: World, kind: ChannelKind, target: str, secret: str | None = None) -> int:
     spec = ContactSpec(kind, target, secret)
-    return services_notify.add_contact(app=world.app, shop_id=1, spec=spec).contact.id
+    return add_contact(context=world.context, shop_id=1, spec=spec).contact.id
 
 
 @pytest.fixture
@@ -31,31 +39,31 @@ def shop(world: World) -> World:
 
 def test_a_shop_gets_contacts_of_each_kind(shop: World) -> None:
     add(shop, EMAIL, "Owner@Example.com")
-    added = services_notify.add_contact(
-        app=shop.app, shop_id=1, spec=ContactSpec(WEBHOOK, PUBLIC_HOOK)
-    )
+    added = add_contact(context=shop.context, shop_id=1, spec=ContactSpec(WEBHOOK, PUBLIC_HOOK))
     add(shop, SLACK, "https://93.184.215.14/services/T000/B000/XXXX")
 
-    listed = [
-        services_notify.contact_json(c)
-        for c in services_notify.list_contacts(app=shop.app, shop_id=1)
-    ]
+    listed = list_contacts(context=shop.context, shop_id=1)
 
-    assert [(c["kind"], c["target"]) for c in listed] == [
+    assert [(c.kind.value, c.shown_target) for c in listed] == [
         ("email", "Owner@example.com"),
         ("webhook", PUBLIC_HOOK),
         ("slack", "https://93.184.215.14/…"),
     ]
     assert added.new_secret is not None
     assert added.new_secret.startswith("whsec_")
-    assert all(added.new_secret not in str(c) for c in listed), "a secret is never listed"
-    assert listed[1]["has_secret"] is True
+    assert listed[1].secret == added.new_secret
+    shown = [str(contact_json(c)) for c in listed] + [
+        ContactOut.of(c).model_dump_json() for c in listed
+    ]
+    assert all(added.new_secret not in text for text in shown), "a secret is never listed"
+    assert all(added.new_secret not in repr(c) for c in listed), "nor in a contact's repr"
+    assert contact_json(listed[1])["has_secret"] is ContactOut.of(listed[1]).has_secret is True
 
 
 def test_adding_a_contact_twice_keeps_one(shop: World) -> None:
     first = add(shop, EMAIL, "owner@example.com")
-    again = services_notify.add_contact(
-        app=shop.app, shop_id=1, spec=ContactSpec(EMAIL, "owner@example.com")
+    again = add_contact(
+        context=shop.context, shop_id=1, spec=ContactSpec(EMAIL, "owner@example.com")
     )
     assert (again.contact.id, again.created) == (first, False)
 
@@ -82,20 +90,20 @@ def test_adding_a_contact_twice_keeps_one(shop: World) -> None:
 def test_a_bad_or_private_target_is_refused_when_added(
     shop: World, kind: ChannelKind, target: str, why: str
 ) -> None:
-    with pytest.raises(InvalidContact, match=why):
+    with pytest.raises(Unacceptable, match=why):
         add(shop, kind, target)
-    assert services_notify.list_contacts(app=shop.app, shop_id=1) == []
+    assert list_contacts(context=shop.context, shop_id=1) == []
 
 
 def test_a_malformed_secret_is_refused(shop: World) -> None:
-    with pytest.raises(InvalidContact, match="whsec_"):
+    with pytest.raises(Unacceptable, match="whsec_"):
         add(shop, WEBHOOK, PUBLIC_HOOK, "hunter2")
-    with pytest.raises(InvalidContact, match="only webhooks"):
+    with pytest.raises(Unacceptable, match="only webhooks"):
         add(shop, EMAIL, "owner@example.com", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
 
 def test_a_contact_for_an_unknown_shop_is_refused(world: World) -> None:
-    with pytest.raises(UnknownShop, match="no shop 1"):
+    with pytest.raises(NotFound, match="no shop 1"):
         add(world, EMAIL, "owner@example.com")
 
 
@@ -108,8 +116,8 @@ def test_put_replaces_the_set_and_keeps_what_stays(shop: World) -> None:
     kept = add(shop, EMAIL, "keep@example.com")
     add(shop, EMAIL, "drop@example.com")
 
-    after = services_notify.replace_contacts(
-        app=shop.app,
+    after = replace_contacts(
+        context=shop.context,
         shop_id=1,
         specs=[ContactSpec(EMAIL, "keep@example.com"), ContactSpec(WEBHOOK, PUBLIC_HOOK)],
     )
@@ -125,13 +133,13 @@ def test_put_replaces_the_set_and_keeps_what_stays(shop: World) -> None:
 
 def test_put_is_all_or_nothing(shop: World) -> None:
     add(shop, EMAIL, "keep@example.com")
-    with pytest.raises(InvalidContact):
-        services_notify.replace_contacts(
-            app=shop.app,
+    with pytest.raises(Unacceptable):
+        replace_contacts(
+            context=shop.context,
             shop_id=1,
             specs=[ContactSpec(EMAIL, "new@example.com"), ContactSpec(EMAIL, "broken")],
         )
-    listed = services_notify.list_contacts(app=shop.app, shop_id=1)
+    listed = list_contacts(context=shop.context, shop_id=1)
     assert [c.target for c in listed] == ["keep@example.com"]
 
 
@@ -141,15 +149,15 @@ def test_removing_a_contact_buries_what_was_still_to_be_sent_to_it(shop: World) 
         contact = add(local, WEBHOOK, receiver.url(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         local.platform.set_budget(1, "2020-07", "100.00", "60.00")
         local.check("2020-07-31")
-        services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)
+        remove_contact(context=local.context, shop_id=1, contact_id=contact)
         local.clock.advance(timedelta(hours=1))
-        services.deliver(app=local.app, channel=local.channel)
+        local.deliver()
 
     assert len(receiver.received) == 1
-    (record,) = services_notify.list_deliveries(app=local.app)
+    (record,) = list_deliveries(context=local.context)
     assert (record.status, record.last_error) == (Status.DEAD, "the contact was removed")
-    with pytest.raises(UnknownContact):
-        services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)
+    with pytest.raises(NotFound):
+        remove_contact(context=local.context, shop_id=1, contact_id=contact)
 
 
 def test_a_removed_contacts_records_never_reach_a_contact_added_after_it(shop: World) -> None:
@@ -162,13 +170,13 @@ def test_a_removed_contacts_records_never_reach_a_contact_added_after_it(shop: W
         contact = add(local, WEBHOOK, first.url(), secret)
         local.platform.set_budget(1, "2020-07", "100.00", "60.00")
         local.check("2020-07-31")
-        services_notify.remove_contact(app=local.app, shop_id=1, contact_id=contact)
+        remove_contact(context=local.context, shop_id=1, contact_id=contact)
         spec = ContactSpec(WEBHOOK, second.url(), secret)
-        services_notify.add_contact(app=local.app, shop_id=2, spec=spec)
+        add_contact(context=local.context, shop_id=2, spec=spec)
         local.clock.advance(timedelta(hours=1))
-        services.deliver(app=local.app, channel=local.channel)
+        local.deliver()
 
     assert second.received == [], "shop 1's notification went to shop 2's endpoint"
-    (record,) = services_notify.list_deliveries(app=local.app)
+    (record,) = list_deliveries(context=local.context)
     assert (record.status, record.attempts) == (Status.DEAD, 1), "ended at removal, not tried"
     assert record.contact is None

@@ -6,18 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from alembic import command
 from sqlalchemy import exc, func, select, update
 from sqlalchemy.engine import Engine
 
-from budgetguard import services
-from budgetguard.db import schema
-from budgetguard.db.dispatch import dispatch_due
-from budgetguard.db.engine import make_engine
-from budgetguard.db.tables import deliveries, notifications
-from conftest import World
-from integration.test_outbox import queue_only
+from budgetguard.db.outbox.dispatch import dispatch_due
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
+from budgetguard.db.schema.tables import deliveries, notifications
 from support.fakes import RecordingChannel
+from support.world import World
 
 
 def overspend(world: World, shops: int) -> None:
@@ -30,38 +27,35 @@ def test_concurrent_dispatchers_make_each_record_once(world: World, backend: str
     if backend == "sqlite":
         pytest.skip("SQLite has one writer at a time: there is no second dispatcher to race")
     overspend(world, 4)
-    queue_only(world, "2020-06-30")
-    with world.app.engine.begin() as first:
+    world.evaluate("2020-06-30")
+    with world.context.engine.begin() as first:
         held = dispatch_due(first, now=world.clock.now, limit=2, operators=[])
         other = RecordingChannel()
-        services.deliver(app=world.app, channel=other)
+        world.deliver(other)
         assert len(other.sent) == 2, "the second dispatcher skips the locked notifications"
-    services.deliver(app=world.app, channel=other)
+    world.deliver(other)
 
     assert held == 2
     assert sorted(n.shop_id for n in other.sent) == [1, 2, 3, 4]
-    with world.app.engine.connect() as connection:
+    with world.context.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(deliveries)).scalar() == 4
 
 
 def test_the_unique_key_refuses_a_second_record_for_one_recipient(world: World) -> None:
     overspend(world, 1)
-    queue_only(world, "2020-06-30")
-    with world.app.engine.begin() as connection:
+    world.evaluate("2020-06-30")
+    with world.context.engine.begin() as connection:
         dispatch_due(connection, now=world.clock.now, limit=10, operators=[])
         # As if the notification were due again: the same recipients must not get a second record.
         connection.execute(update(notifications).values(next_attempt_at=world.clock.now))
-    with pytest.raises(exc.IntegrityError), world.app.engine.begin() as connection:
+    with pytest.raises(exc.IntegrityError), world.context.engine.begin() as connection:
         dispatch_due(connection, now=world.clock.now, limit=10, operators=[])
 
 
 @pytest.fixture
 def engine_at_0001(fresh_url: str) -> Iterator[Engine]:
     engine = make_engine(fresh_url)
-    config = schema._config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+    revisions.upgrade(engine, "0001")
     yield engine
     engine.dispose()
 
@@ -71,7 +65,7 @@ def test_notifications_left_undelivered_by_schema_0001_are_delivered_after_the_u
 ) -> None:
     world = World.on(engine_at_0001)
     overspend(world, 2)
-    queue_only(world, "2020-06-30")  # the evaluator writes the same outbox columns in 0001
+    world.evaluate("2020-06-30")  # the evaluator writes the same outbox columns in 0001
     with engine_at_0001.begin() as connection:
         connection.execute(
             update(notifications)
@@ -79,7 +73,7 @@ def test_notifications_left_undelivered_by_schema_0001_are_delivered_after_the_u
             .values(status="delivered", next_attempt_at=None)
         )
 
-    schema.upgrade(engine_at_0001)
-    services.deliver(app=world.app, channel=world.channel)
+    revisions.upgrade(engine_at_0001)
+    world.deliver()
 
     assert [n.shop_id for n in world.channel.sent] == [1], "what 0001 had delivered stays done"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import trustme
 
-from budgetguard import services, services_notify
-from budgetguard.db.outbox import Status
+from budgetguard.domain.delivery import Status
 from budgetguard.domain.errors import ConfigError
 from budgetguard.domain.recipients import ChannelKind
-from budgetguard.services_notify import ContactSpec
-from conftest import World
+from budgetguard.services.contacts import ContactSpec, add_contact, list_contacts
+from budgetguard.services.deliveries import list_deliveries
 from support.receivers import WebhookReceiver, smtp_server, webhook_receiver
+from support.world import World
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 PASSWORD = "s3cret-Pa55"  # noqa: S105 - a test password
@@ -30,7 +30,7 @@ def quasar(world: World, *, budget: str = "670.00", spent: str = "715.64") -> No
 
 def email_contact(world: World, address: str = "owner@quasar.example") -> None:
     spec = ContactSpec(ChannelKind.EMAIL, address)
-    services_notify.add_contact(app=world.app, shop_id=2, spec=spec)
+    add_contact(context=world.context, shop_id=2, spec=spec)
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
@@ -61,7 +61,7 @@ def test_an_email_reaches_the_smtp_server_with_subject_bodies_and_headers(world:
     assert message["From"] == "Marketplace budgets <budgets@market.example>"
     assert message["To"] == "owner@quasar.example"
     assert message["X-Budgetguard-Notification-Id"] == str(notification["id"])
-    (contact,) = services_notify.list_contacts(app=mailing.app, shop_id=2)
+    (contact,) = list_contacts(context=mailing.context, shop_id=2)
     expected_id = f"<notification-{notification['id']}.contact-{contact.id}@market.example>"
     assert message["Message-ID"] == expected_id
     text, html = parts(message)
@@ -104,7 +104,7 @@ def test_starttls_is_used_before_the_login_and_verifies_the_certificate(
 
     assert inbox.logins == [("budget", PASSWORD)]
     assert inbox.encrypted == [True]
-    (record,) = services_notify.list_deliveries(app=mailing.app)
+    (record,) = list_deliveries(context=mailing.context)
     assert record.status is Status.DELIVERED
 
 
@@ -130,7 +130,7 @@ def test_an_untrusted_certificate_sends_nothing_and_the_delivery_is_retried(
 
     assert inbox.logins == []
     assert inbox.messages == []
-    (record,) = services_notify.list_deliveries(app=mailing.app)
+    (record,) = list_deliveries(context=mailing.context)
     assert record.status is Status.FAILED
     assert record.last_error is not None
     assert "CERTIFICATE_VERIFY_FAILED" in record.last_error
@@ -148,7 +148,7 @@ def test_a_slow_smtp_server_gets_every_email_once_without_queueing_past_the_time
             mailing.platform.add_shop(shop_id)
             mailing.platform.set_budget(shop_id, "2020-07", "100.00", "100.00")
             spec = ContactSpec(ChannelKind.EMAIL, f"owner{shop_id}@shop.example")
-            services_notify.add_contact(app=mailing.app, shop_id=shop_id, spec=spec)
+            add_contact(context=mailing.context, shop_id=shop_id, spec=spec)
         report = mailing.check("2020-07-31").delivery
 
     assert (report.delivered, report.retrying, report.dead) == (shops, 0, 0)
@@ -167,7 +167,7 @@ def test_an_unreachable_smtp_server_is_retried_and_its_password_never_stored(
     email_contact(mailing)
     mailing.check("2020-07-31")
 
-    (record,) = services_notify.list_deliveries(app=mailing.app)
+    (record,) = list_deliveries(context=mailing.context)
     assert record.status is Status.FAILED
     assert record.last_error
     assert record.last_error.startswith("SMTP:")
@@ -197,7 +197,7 @@ def test_a_broken_template_stops_delivery_before_anything_is_claimed(
     quasar(broken)
     with pytest.raises(ConfigError, match="BUDGETGUARD_TEMPLATE_DIR"):
         broken.check("2020-07-31")
-    assert services_notify.list_deliveries(app=broken.app) == []
+    assert list_deliveries(context=broken.context) == []
 
 
 def test_slack_gets_a_short_message_with_a_bar_and_the_action(world: World) -> None:
@@ -205,7 +205,7 @@ def test_slack_gets_a_short_message_with_a_bar_and_the_action(world: World) -> N
         local = world.with_settings(webhook_allow_private=True)
         quasar(local)
         spec = ContactSpec(ChannelKind.SLACK, slack.url("/services/T0/B0/token"))
-        services_notify.add_contact(app=local.app, shop_id=2, spec=spec)
+        add_contact(context=local.context, shop_id=2, spec=spec)
         local.check("2020-07-31")
 
     (got,) = slack.received
@@ -232,10 +232,7 @@ def test_operator_channels_receive_every_notification_and_silence_the_console(
     assert sorted(r.payload["data"]["shop_id"] for r in ops.received if r.payload) == [2, 3]
     assert len(slack.received) == 2
     assert local.channel.sent == []
-    labels = {
-        services_notify.recipient_label(local.app, r)
-        for r in services_notify.list_deliveries(app=local.app)
-    }
+    labels = {r.recipient_label for r in list_deliveries(context=local.context)}
     assert labels == {f"operator {ops.url('/ops')}", f"operator http://127.0.0.1:{slack.port}/…"}
 
 
@@ -248,9 +245,9 @@ def test_an_operator_channel_removed_from_the_settings_ends_its_records(world: W
         local.check("2020-07-31")
     without = world.with_settings(webhook_allow_private=True, operator_channels="console:")
     without.clock.advance(timedelta(hours=1))
-    services.deliver(app=without.app, channel=without.channel)
+    without.deliver()
 
-    (record,) = services_notify.list_deliveries(app=without.app)
+    (record,) = list_deliveries(context=without.context)
     assert (record.status, record.last_error) == (
         Status.DEAD,
         "the operator channel is no longer configured",

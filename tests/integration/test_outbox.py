@@ -8,15 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import RowMapping
 
-from budgetguard import services, services_notify
-from budgetguard.db.deliveries import LOST_LAST_ATTEMPT, claim_due, mark_failed
-from budgetguard.db.evaluator import evaluate
-from budgetguard.db.outbox import Status
-from budgetguard.db.tables import deliveries
-from budgetguard.domain.period import parse_instant
-from budgetguard.notify.console import ConsoleChannel
-from conftest import World
+from budgetguard.db.outbox.deliveries import claim_due, mark_failed
+from budgetguard.db.schema.tables import deliveries
+from budgetguard.domain.delivery import LOST_LAST_ATTEMPT, Status
+from budgetguard.notify.channels.console import ConsoleChannel
+from budgetguard.services.deliveries import retry_deliveries
 from support.fakes import RecordingChannel
+from support.world import World
 
 
 def _overspend(world: World, shops: int = 1) -> None:
@@ -25,22 +23,8 @@ def _overspend(world: World, shops: int = 1) -> None:
         world.platform.set_budget(shop, "2020-06", "100.00", "100.00")
 
 
-def queue_only(world: World, day: str) -> None:
-    """Evaluate without delivering, as a crashed `check` would leave it."""
-    settings = world.app.settings
-    evaluate(
-        engine=world.app.engine,
-        policy=settings.policy,
-        at=parse_instant(day, settings.zone),
-        zone=settings.zone,
-        clock=world.clock,
-        chunk_size=settings.chunk_size,
-        lock_timeout=settings.lock_timeout,
-    )
-
-
 def records(world: World) -> list[RowMapping]:
-    with world.app.engine.connect() as connection:
+    with world.context.engine.connect() as connection:
         query = deliveries.select().order_by(deliveries.c.id)
         return list(connection.execute(query).mappings())
 
@@ -49,7 +33,7 @@ def test_a_notification_with_nobody_to_tell_goes_to_the_console_once(world: Worl
     _overspend(world)
     world.check("2020-06-30")
 
-    report = services.deliver(app=world.app, channel=world.channel)
+    report = world.deliver()
 
     assert report.delivered == 0
     assert len(world.channel.sent) == 1
@@ -81,9 +65,9 @@ def test_a_failed_delivery_is_retried_after_its_back_off_with_the_same_id(world:
     (first,) = world.platform.notifications()
     world.channel.fail_all = False
 
-    assert services.deliver(app=world.app, channel=world.channel).delivered == 0, "not due yet"
+    assert world.deliver().delivered == 0, "not due yet"
     world.clock.advance(timedelta(seconds=37))  # the first back-off is 30 s ± 20 %
-    services.deliver(app=world.app, channel=world.channel)
+    world.deliver()
 
     assert [n.id for n in world.channel.sent] == [first["id"]]
     (row,) = records(world)
@@ -97,7 +81,7 @@ def test_a_delivery_that_keeps_failing_ends_dead(world: World) -> None:
     stubborn.check("2020-06-30")
     for _ in range(5):
         world.clock.advance(timedelta(hours=2))
-        services.deliver(app=stubborn.app, channel=world.channel)
+        stubborn.deliver(world.channel)
 
     (row,) = records(world)
     assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("dead", 3, None)
@@ -105,7 +89,7 @@ def test_a_delivery_that_keeps_failing_ends_dead(world: World) -> None:
 
 def test_a_deliverer_that_dies_mid_batch_only_delays_it_by_the_lease(world: World) -> None:
     _overspend(world, shops=2)
-    queue_only(world, "2020-06-30")
+    world.evaluate("2020-06-30")
 
     class Crash(BaseException):
         """Dies like a killed process: nothing of budgetguard's catches it."""
@@ -116,12 +100,12 @@ def test_a_deliverer_that_dies_mid_batch_only_delays_it_by_the_lease(world: Worl
     dying = RecordingChannel()
     dying.deliver = crash  # type: ignore[method-assign]
     with pytest.raises(Crash):
-        services.deliver(app=world.app, channel=dying)
+        world.deliver(dying)
     assert {row["status"] for row in records(world)} == {"delivering"}
 
-    assert services.deliver(app=world.app, channel=world.channel).delivered == 0, "leased"
+    assert world.deliver().delivered == 0, "leased"
     world.clock.advance(timedelta(seconds=61))  # the default lease is 60 s
-    assert services.deliver(app=world.app, channel=world.channel).delivered == 2
+    assert world.deliver().delivered == 2
     assert [row["attempts"] for row in records(world)] == [2, 2]
 
 
@@ -129,15 +113,15 @@ def test_concurrent_deliverers_take_different_records(world: World, backend: str
     if backend == "sqlite":
         pytest.skip("SQLite has one writer at a time: there is no second deliverer to race")
     _overspend(world, shops=4)
-    queue_only(world, "2020-06-30")
-    services.deliver(app=world.app, channel=RecordingChannel(fail_all=True))
+    world.evaluate("2020-06-30")
+    world.deliver(RecordingChannel(fail_all=True))
     world.clock.advance(timedelta(hours=1))
-    with world.app.engine.begin() as first:
+    with world.context.engine.begin() as first:
         now = world.clock.now
         lease = now + timedelta(minutes=1)
         held = claim_due(first, now=now, lease_until=lease, limit=2, max_attempts=30)
         other = RecordingChannel()
-        report = services.deliver(app=world.app, channel=other)
+        report = world.deliver(other)
         assert report.delivered == 2, "the second deliverer skips the locked rows"
     assert {n.id for n in other.sent}.isdisjoint({c.notification.id for c in held})
 
@@ -156,29 +140,29 @@ def test_a_console_that_breaks_gets_its_batch_retried_and_the_worker_goes_on(
     world: World,
 ) -> None:
     _overspend(world, shops=2)
-    queue_only(world, "2020-06-30")
+    world.evaluate("2020-06-30")
     broken = RecordingChannel()
 
     def bug(batch: object) -> dict[int, str]:
         raise RuntimeError("a bug in a channel")
 
     broken.deliver = bug  # type: ignore[method-assign]
-    report = services.deliver(app=world.app, channel=broken)
+    report = world.deliver(broken)
 
     assert (report.delivered, report.retrying) == (0, 2)
     assert {(r["status"], r["last_error"]) for r in records(world)} == {
         ("failed", "console: unexpected RuntimeError")
     }
     world.clock.advance(timedelta(hours=1))
-    assert services.deliver(app=world.app, channel=world.channel).delivered == 2
+    assert world.deliver().delivered == 2
 
 
 def test_a_console_that_cannot_encode_the_text_fails_the_attempt_cleanly(world: World) -> None:
     _overspend(world)
-    queue_only(world, "2020-06-30")
+    world.evaluate("2020-06-30")
     ascii_only = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
 
-    report = services.deliver(app=world.app, channel=ConsoleChannel(ascii_only))
+    report = world.deliver(ConsoleChannel(ascii_only))
 
     assert report.retrying == 1
     (row,) = records(world)
@@ -188,18 +172,18 @@ def test_a_console_that_cannot_encode_the_text_fails_the_attempt_cleanly(world: 
 
 def test_a_late_outcome_of_an_expired_lease_does_not_undo_a_delivery(world: World) -> None:
     _overspend(world)
-    queue_only(world, "2020-06-30")
-    services.deliver(app=world.app, channel=RecordingChannel(fail_all=True))
+    world.evaluate("2020-06-30")
+    world.deliver(RecordingChannel(fail_all=True))
     world.clock.advance(timedelta(hours=1))
     now = world.clock.now
-    with world.app.engine.begin() as connection:
+    with world.context.engine.begin() as connection:
         (slow,) = claim_due(
             connection, now=now, lease_until=now + timedelta(minutes=1), limit=10, max_attempts=30
         )
     world.clock.advance(timedelta(minutes=2))  # its lease runs out; another worker delivers
-    assert services.deliver(app=world.app, channel=world.channel).delivered == 1
+    assert world.deliver().delivered == 1
 
-    with world.app.engine.begin() as connection:
+    with world.context.engine.begin() as connection:
         late = mark_failed(connection, slow, error="HTTP 503", retry_at=now + timedelta(hours=1))
 
     assert late is False
@@ -212,17 +196,17 @@ def test_a_record_whose_last_attempt_lost_its_worker_ends_dead_not_sent_again(
 ) -> None:
     once = world.with_settings(delivery_max_attempts=1)
     _overspend(once)
-    queue_only(once, "2020-06-30")
-    services.deliver(app=once.app, channel=RecordingChannel(fail_all=True))  # dispatches
-    retried = services_notify.retry_deliveries(app=once.app, ids=[records(once)[0]["id"]])
+    once.evaluate("2020-06-30")
+    once.deliver(RecordingChannel(fail_all=True))  # dispatches
+    retried = retry_deliveries(context=once.context, ids=[records(once)[0]["id"]])
     assert len(retried.retried) == 1
     now = once.clock.now
-    with once.app.engine.begin() as connection:
+    with once.context.engine.begin() as connection:
         claim_due(connection, now=now, lease_until=now + timedelta(minutes=1), limit=10,
                   max_attempts=1)  # fmt: skip
     once.clock.advance(timedelta(minutes=2))  # the worker died; its lease ran out
 
-    report = services.deliver(app=once.app, channel=once.channel)
+    report = once.deliver()
 
     assert report.delivered == 0
     assert once.channel.sent == []

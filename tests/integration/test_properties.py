@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conftest import World
 from support.model import Model, ModelShop
 from support.platform import wipe
+from support.world import World
 
 SHOPS = (1, 2)
 MONTHS = ("2020-06", "2020-07")
@@ -42,9 +42,9 @@ class History(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        wipe(self.world.app.engine)
+        wipe(self.world.context.engine)
         self.world.channel.sent.clear()
-        self.model = Model(self.world.app.settings.policy)
+        self.model = Model(self.world.context.settings.policy)
         for shop in SHOPS:
             online = shop == 1
             self.world.platform.add_shop(shop, online=online)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import World
+from support.world import World
 
 
 def test_half_alert_fires_at_exactly_half_the_budget(world: World) -> None:

@@ -5,27 +5,29 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from budgetguard import services
-from budgetguard.bootstrap import App, build_app
 from budgetguard.config import Settings
-from budgetguard.db import schema
-from budgetguard.db.engine import make_engine
-from budgetguard.db.tables import budgets, metadata, shops
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
+from budgetguard.db.schema.tables import budgets, metadata, pauses, shops
 from budgetguard.domain.errors import SchemaNotReady
-from budgetguard.domain.period import parse_instant
-from support.fakes import FakeClock, RecordingChannel
+from budgetguard.services.database import open_database, upgrade_database
+from budgetguard.services.uow import Context
 from support.legacy import JULY_1, JUNE_30, load_dump, portable_dump, run_client
+from support.world import World
 
 BG_TABLES = {
     "bg_alerts", "bg_evaluations", "bg_notifications", "bg_pauses", "bg_contacts", "bg_deliveries"
 }  # fmt: skip
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+Told = list[tuple[int, str, tuple[int, ...], str | None]]
 
 
 @pytest.fixture
@@ -35,50 +37,83 @@ def fresh_engine(fresh_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def story(engine: Engine) -> list[list[tuple[int, str, tuple[int, ...], str | None]]]:
-    """Run June 30 then July 1 on `engine`'s database; return what each evaluation sent."""
-    app = App(
-        Settings(database_url=engine.url.render_as_string(hide_password=False)), engine, FakeClock()
-    )
+def story(engine: Engine, days: tuple[str, ...] = ("2020-06-30", "2020-07-01")) -> list[Told]:
+    """Run `check` on each day on `engine`'s database; return what each one sent."""
+    world = World.on(engine)
     told = []
-    for day in ("2020-06-30", "2020-07-01"):
-        channel = RecordingChannel()
-        services.run_check(app=app, at=parse_instant(day, app.settings.zone), channel=channel)
-        told.append(
-            sorted(
-                (n.shop_id, n.kind.value, n.thresholds, n.action.value if n.action else None)
-                for n in channel.sent
-            )
-        )
+    for day in days:
+        world.channel.sent.clear()
+        world.check(day)
+        told.append(sorted(world.sent))
     return told
 
 
-def test_an_empty_database_gets_exactly_the_schema_the_code_expects(fresh_engine: Engine) -> None:
-    before, after = schema.upgrade(fresh_engine)
+def apply_by_hand(engine: Engine, sql: str) -> None:
+    """Apply migration SQL as a DBA would: with the database's own client."""
+    if engine.dialect.name == "mysql":
+        run_client("mysql", engine, sql)
+    elif engine.dialect.name == "postgresql":
+        run_client("psql", engine, sql)
+    else:
+        with sqlite3.connect(engine.url.database or "") as connection:
+            connection.executescript(sql)
 
-    assert (before, after) == (None, schema.head_revision())
+
+def test_the_migrations_keep_their_revision_ids() -> None:
+    assert revisions.head_revision() == "0004"
+
+
+def test_an_empty_database_gets_exactly_the_schema_the_code_expects(fresh_engine: Engine) -> None:
+    before, after = revisions.upgrade(fresh_engine)
+
+    assert (before, after) == (None, revisions.head_revision())
     with fresh_engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
 
 
 def test_upgrading_twice_is_harmless(fresh_engine: Engine) -> None:
-    schema.upgrade(fresh_engine)
-    assert schema.upgrade(fresh_engine) == (schema.head_revision(), schema.head_revision())
+    revisions.upgrade(fresh_engine)
+    assert revisions.upgrade(fresh_engine) == (revisions.head_revision(), revisions.head_revision())
+
+
+def test_a_database_at_an_older_revision_upgrades_to_the_newest(fresh_engine: Engine) -> None:
+    revisions.upgrade(fresh_engine, "0002")
+    context = Context(Settings(), fresh_engine)
+
+    with pytest.raises(SchemaNotReady, match="is at schema 0002"):
+        open_database(context=context)
+    assert upgrade_database(context=context) == ("0002", revisions.head_revision())
+    open_database(context=context)
+
+
+def test_a_database_set_up_before_the_layout_change_is_current_as_it_stands(
+    fresh_engine: Engine, backend: str
+) -> None:
+    """The migration as the code before the move by layers printed it (`db sql`), applied by
+    hand to the legacy database: budgetguard after the move accepts it as it is."""
+    load_dump(fresh_engine)
+    apply_by_hand(fresh_engine, (FIXTURES / f"schema_0004_{backend}.sql").read_text())
+    context = Context(Settings(), fresh_engine)
+
+    open_database(context=context)
+
+    assert upgrade_database(context=context) == ("0004", "0004")
+    with fresh_engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    assert story(fresh_engine) == [JUNE_30, JULY_1]
 
 
 def test_a_database_never_upgraded_is_refused_with_the_command_to_run(fresh_engine: Engine) -> None:
-    app = build_app(Settings(database_url=fresh_engine.url.render_as_string(hide_password=False)))
     with pytest.raises(SchemaNotReady, match="run `budgetguard db upgrade`"):
-        services.open_database(app)
-    app.close()
+        open_database(context=Context(Settings(), fresh_engine))
 
 
 def test_the_legacy_database_is_adopted_with_its_data_untouched(fresh_engine: Engine) -> None:
     load_dump(fresh_engine)
     columns_before = inspect(fresh_engine).get_columns("t_budgets")
 
-    schema.upgrade(fresh_engine)
+    revisions.upgrade(fresh_engine)
 
     inspector = inspect(fresh_engine)
     assert set(inspector.get_table_names()) >= BG_TABLES
@@ -94,30 +129,30 @@ def test_the_legacy_database_is_adopted_with_its_data_untouched(fresh_engine: En
 
 def test_the_platform_can_still_delete_a_shop_budgetguard_has_paused(fresh_engine: Engine) -> None:
     load_dump(fresh_engine)
-    schema.upgrade(fresh_engine)
-    story(fresh_engine)
+    revisions.upgrade(fresh_engine)
+    story(fresh_engine, ("2020-06-30",))
+    with fresh_engine.connect() as connection:
+        assert 3 in set(connection.execute(select(pauses.c.shop_id)).scalars())
 
-    with fresh_engine.begin() as connection:
+    with fresh_engine.begin() as connection:  # no key of budgetguard's holds the shop's rows
         connection.execute(budgets.delete().where(budgets.c.a_shop_id == 3))
         connection.execute(shops.delete().where(shops.c.a_id == 3))
+
+    with fresh_engine.connect() as connection:
+        left = connection.execute(select(func.count()).where(shops.c.a_id == 3)).scalar_one()
+    assert left == 0
+    (july,) = story(fresh_engine, ("2020-07-01",))
+    assert july == [entry for entry in JULY_1 if entry[0] != 3], "the deleted shop is let go"
 
 
 def test_the_printed_migration_applied_by_hand_adopts_the_legacy_database(
     fresh_engine: Engine, backend: str
 ) -> None:
     load_dump(fresh_engine)
-    sql = schema.offline_sql("mariadb" if backend == "mariadb" else backend)  # type: ignore[arg-type]
 
-    if backend == "mariadb":
-        run_client("mysql", fresh_engine, sql)
-    elif backend == "postgresql":
-        run_client("psql", fresh_engine, sql)
-    else:
-        database = fresh_engine.url.database or ""
-        with sqlite3.connect(database) as connection:
-            connection.executescript(sql)
+    apply_by_hand(fresh_engine, revisions.offline_sql(backend))  # type: ignore[arg-type]
 
-    assert schema.current_revision(fresh_engine) == schema.head_revision()
+    assert revisions.current_revision(fresh_engine) == revisions.head_revision()
     assert story(fresh_engine) == [JUNE_30, JULY_1]
 
 
@@ -130,7 +165,7 @@ def test_a_null_amount_in_an_adopted_table_is_skipped_not_fatal(fresh_engine: En
             if statement.strip():
                 connection.execute(text(statement))
         connection.execute(text("UPDATE t_budgets SET a_budget_amount = NULL WHERE a_shop_id = 2"))
-    schema.upgrade(fresh_engine)
+    revisions.upgrade(fresh_engine)
 
     june, _ = story(fresh_engine)
 

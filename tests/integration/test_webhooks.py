@@ -6,11 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from budgetguard import services, services_notify
-from budgetguard.db.outbox import Status
+from budgetguard.domain.delivery import Status
 from budgetguard.domain.recipients import ChannelKind
-from budgetguard.services_notify import ContactSpec
-from conftest import World
+from budgetguard.services.contacts import ContactSpec, add_contact, list_contacts
+from budgetguard.services.deliveries import DeliveryRecord, list_deliveries, retry_deliveries
 from support.receivers import (
     GARBAGE,
     HANG,
@@ -20,6 +19,7 @@ from support.receivers import (
     WebhookReceiver,
     webhook_receiver,
 )
+from support.world import World
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 
@@ -37,16 +37,16 @@ def overspend(world: World, shop: int = 1, name: str | None = None) -> None:
 
 def hook(world: World, shop: int, receiver: WebhookReceiver, path: str = "/hook") -> int:
     spec = ContactSpec(ChannelKind.WEBHOOK, receiver.url(path), SECRET)
-    return services_notify.add_contact(app=world.app, shop_id=shop, spec=spec).contact.id
+    return add_contact(context=world.context, shop_id=shop, spec=spec).contact.id
 
 
 def deliver_later(world: World, *, hours: int = 2) -> None:
     world.clock.advance(timedelta(hours=hours))
-    services.deliver(app=world.app, channel=world.channel)
+    world.deliver()
 
 
-def only_record(world: World) -> services_notify.DeliveryRecord:
-    (record,) = services_notify.list_deliveries(app=world.app)
+def only_record(world: World) -> DeliveryRecord:
+    (record,) = list_deliveries(context=world.context)
     return record
 
 
@@ -113,7 +113,7 @@ def test_a_receiver_that_never_recovers_ends_dead_in_the_dead_letter_view(local:
             deliver_later(stubborn)
 
     assert len(receiver.received) == 3
-    (dead,) = services_notify.list_deliveries(app=stubborn.app, status=Status.DEAD)
+    (dead,) = list_deliveries(context=stubborn.context, status=Status.DEAD)
     assert (dead.attempts, dead.next_attempt_at, dead.last_error) == (3, None, "HTTP 500")
 
 
@@ -125,8 +125,8 @@ def test_an_operator_can_retry_a_dead_delivery(local: World) -> None:
         stubborn.check("2020-07-31")
         dead = only_record(stubborn)
 
-        report = services_notify.retry_deliveries(app=stubborn.app, ids=[dead.id, 999_999])
-        services.deliver(app=stubborn.app, channel=stubborn.channel)
+        report = retry_deliveries(context=stubborn.context, ids=[dead.id, 999_999])
+        stubborn.deliver()
 
     assert (report.retried, report.unknown) == ([dead.id], [999_999])
     assert [r.answer for r in receiver.received] == [500, 200]
@@ -142,11 +142,11 @@ def test_410_gone_disables_the_endpoint_and_the_console_takes_over(local: World)
         local.check("2020-08-01")
 
     assert len(receiver.received) == 1, "nothing more is sent to a gone endpoint"
-    (listed,) = services_notify.list_contacts(app=local.app, shop_id=1)
+    (listed,) = list_contacts(context=local.context, shop_id=1)
     assert (listed.id, listed.disabled_reason is not None) == (contact, True)
     assert "HTTP 410" in (listed.disabled_reason or "")
     assert [n.kind.value for n in local.channel.sent] == ["resumed"]
-    statuses = [r.status for r in services_notify.list_deliveries(app=local.app)]
+    statuses = [r.status for r in list_deliveries(context=local.context)]
     assert statuses == [Status.DELIVERED, Status.DEAD]
 
 
@@ -193,7 +193,7 @@ def test_one_hanging_endpoint_does_not_hold_up_the_others(local: World) -> None:
         patient.check("2020-07-31")
 
     assert (len(slow.received), len(fast.received)) == (1, 1)
-    statuses = {r.shop_id: r.status for r in services_notify.list_deliveries(app=patient.app)}
+    statuses = {r.shop_id: r.status for r in list_deliveries(context=patient.context)}
     assert statuses == {1: Status.DELIVERED, 2: Status.DELIVERED}, "both in flight at once"
 
 
@@ -231,7 +231,7 @@ def test_a_private_target_is_refused_at_send_time_too(local: World, host: str) -
     with webhook_receiver(WebhookReceiver(secret=SECRET)) as receiver:
         overspend(local)
         spec = ContactSpec(ChannelKind.WEBHOOK, f"https://{host}:{receiver.port}/hook", SECRET)
-        services_notify.add_contact(app=local.app, shop_id=1, spec=spec)
+        add_contact(context=local.context, shop_id=1, spec=spec)
         guarded = local.with_settings(webhook_allow_private=False)
         guarded.check("2020-07-31")
 

@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from budgetguard.db.tables import (
+from budgetguard.db.schema.tables import (
     alerts,
     budgets,
     contacts,
@@ -41,8 +41,8 @@ def first_day(month: str) -> date:
 
 def wipe(engine: Engine) -> None:
     """Delete every row budgetguard and the platform keep (children first), and let the
-    platform's next shop take id 1 again, as on a fresh database (a test may have created shop
-    2147483647 over the API, which moves the id counter to its end)."""
+    platform's next shop take a small id again, as on a fresh database (a test may have created
+    shop 2147483647 over the API, which moves the id counter to its end)."""
     with engine.begin() as connection:
         for table in ALL_TABLES:
             connection.execute(delete(table))
@@ -50,8 +50,22 @@ def wipe(engine: Engine) -> None:
             connection.execute(
                 text("SELECT setval(pg_get_serial_sequence('t_shops', 'a_id'), 1, false)")
             )
-        elif engine.dialect.name == "mysql":
+        elif engine.dialect.name == "mysql" and _shop_id_counter(connection) > FAR_ID:
+            # DDL, and slow: only when a test moved the counter far.
             connection.execute(text("ALTER TABLE t_shops AUTO_INCREMENT = 1"))
+
+
+FAR_ID = 1_000_000
+
+
+def _shop_id_counter(connection: Connection) -> int:
+    counter = connection.execute(
+        text(
+            "SELECT AUTO_INCREMENT FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't_shops'"
+        )
+    ).scalar()
+    return int(counter or 0)
 
 
 @dataclass

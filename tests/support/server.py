@@ -1,5 +1,10 @@
 """budgetguard's HTTP API on real loopback sockets: in a thread (uvicorn), or `budgetguard serve`
-in a separate process, as a deployment runs it."""
+in a separate process, as a deployment runs it.
+
+The thread is started once per test session and serves every test in turn: each test points it
+at its own runtime (its database, settings, clock and metrics), so no test pays for a server's
+start and stop, and every request still travels over real HTTP.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,14 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from budgetguard.api.app import create_api
-from budgetguard.api.auth import KeyRing
-from budgetguard.api.runtime import Runtime
-from budgetguard.bootstrap import App
-from budgetguard.metrics import Metrics
+from budgetguard.api.dependencies import KeyRing, Runtime
+from budgetguard.api.metrics import Metrics
+from budgetguard.config import Settings
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.services.uow import Context
 from support.cli import cli_env, command
 
 KEY = "test-key-0123456789abcdef"
@@ -44,25 +51,66 @@ def free_socket() -> socket.socket:
     return sock
 
 
+class SharedServer:
+    """uvicorn serving the API in a daemon thread on a loopback port (without `serve`'s
+    workers), for whichever runtime the current test set."""
+
+    def __init__(self) -> None:
+        idle = Context(Settings(), make_engine("sqlite://"))  # never asked: each test sets its own
+        self.api: FastAPI = create_api(_runtime(idle, Bell()))
+        self._idle = self.api.state.runtime
+        self._sock = free_socket()
+        config = uvicorn.Config(self.api, log_config=None, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+        self._thread.start()
+        host, port = self._sock.getsockname()
+        self.url = f"http://{host}:{port}"
+        wait_until_up(self.url, self._thread.is_alive)
+
+    @contextmanager
+    def serving(self, context: Context) -> Iterator[tuple[Runtime, Bell]]:
+        bell = Bell()
+        runtime = _runtime(context, bell)
+        self.api.state.runtime = runtime
+        try:
+            yield runtime, bell
+        finally:
+            self.api.state.runtime = self._idle
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(30)
+        self._sock.close()
+
+
+def _runtime(context: Context, bell: Bell) -> Runtime:
+    return Runtime(context, KeyRing({"tests": KEY}), Metrics(context), bell)
+
+
+_shared: list[SharedServer] = []
+
+
+def shared_server() -> SharedServer:
+    """The session's server, started at first use (stopped by `stop_shared_server`)."""
+    if not _shared:
+        _shared.append(SharedServer())
+    return _shared[0]
+
+
+def stop_shared_server() -> None:
+    while _shared:
+        _shared.pop().stop()
+
+
 @contextmanager
-def api_in_thread(app: App) -> Iterator[tuple[str, Runtime, Bell]]:
-    """Serve the API of `app` (without its workers) on a loopback port; yield its base URL."""
-    bell = Bell()
-    runtime = Runtime(app, KeyRing({"tests": KEY}), Metrics(app.engine, app.clock), bell)
-    sock = free_socket()
-    config = uvicorn.Config(create_api(runtime), log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    host, port = sock.getsockname()
-    url = f"http://{host}:{port}"
-    wait_until_up(url, thread.is_alive)
-    try:
-        yield url, runtime, bell
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
+def api_in_thread(context: Context) -> Iterator[tuple[str, Runtime, Bell]]:
+    """Serve the API of `context` on a loopback port; yield its base URL, runtime and bell."""
+    server = shared_server()
+    with server.serving(context) as (runtime, bell):
+        yield server.url, runtime, bell
 
 
 def wait_until_up(url: str, alive: Callable[[], bool], timeout: float = 60) -> None:

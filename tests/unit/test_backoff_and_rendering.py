@@ -8,7 +8,7 @@ import pytest
 from budgetguard.domain.backoff import retry_delay
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
-from budgetguard.notify.console import as_json, as_line
+from budgetguard.notify.channels.console import as_json, as_line
 
 
 def test_retries_double_from_half_a_minute_up_to_an_hour() -> None:

@@ -20,8 +20,8 @@ from budgetguard.domain.recipients import (
     scrub,
 )
 from budgetguard.domain.wording import progress_bar, subject
-from budgetguard.notify.addresses import parse_smtp_url
-from budgetguard.notify.webhook import payload, signed_headers
+from budgetguard.notify.channels.addresses import parse_smtp_url
+from budgetguard.notify.channels.webhook import payload, signed_headers
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 

@@ -11,6 +11,7 @@ from math import gcd
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     Integer,
@@ -55,8 +56,8 @@ class Rules:
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         """`column` (a shop id) lies in the scope."""
         bounds = [
-            column > bindparam("after", type_=Integer()),
-            column <= bindparam("upto", type_=Integer()),
+            column > bindparam("after", type_=BigInteger()),
+            column <= bindparam("upto", type_=BigInteger()),
         ]
         if self.narrowed:
             bounds.append(one_of(column, self.dialect, "ids"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from budgetguard.domain.period import Month
 
-# The platform's shop ids are INT: these bounds leave out none of them.
+# The platform's shop ids are INT: these bounds (BIGINT parameters) leave out none of them.
 BELOW_EVERY_ID = -(2**31) - 1
 ABOVE_EVERY_ID = 2**31 - 1
 

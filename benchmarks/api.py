@@ -39,8 +39,8 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from budgetguard.db import schema
-from budgetguard.db.engine import make_engine
+from budgetguard.db.schema import revisions
+from budgetguard.db.plumbing.engine import make_engine
 from scratch import scratch_database
 
 KEY = "bench-key-0123456789abcdef"
@@ -62,7 +62,7 @@ class Figures:
 def build(url: str, shops: int) -> str:
     """Create the schema, the shops and this month's budgets; return the month's first day."""
     engine = make_engine(url)
-    schema.upgrade(engine)
+    revisions.upgrade(engine)
     month = datetime.now(UTC).strftime("%Y-%m-01")
     with engine.begin() as c:
         c.execute(

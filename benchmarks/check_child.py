@@ -7,24 +7,28 @@ import resource
 import sys
 import time
 
-from budgetguard import services
-from budgetguard.bootstrap import build_app
+from budgetguard.bootstrap import build_context, delivery_setup
 from budgetguard.config import load_settings
 from budgetguard.domain.period import parse_instant
-from budgetguard.notify.console import ConsoleChannel
+from budgetguard.notify.channels.console import ConsoleChannel
+from budgetguard.services.database import open_database
+from budgetguard.services.deliveries import deliver_due
+from budgetguard.services.evaluation import evaluate_month
 
 
 def main(url: str, at: str) -> None:
-    app = build_app(load_settings(database_url=url))
-    instant = parse_instant(at, app.settings.zone)
+    context = build_context(load_settings(database_url=url))
+    instant = parse_instant(at, context.settings.zone)
     started = time.perf_counter()
     with open("/dev/null", "w") as devnull:
-        services.open_database(app)
-        evaluation = services.evaluate_month(app=app, at=instant)
+        open_database(context=context)
+        evaluation = evaluate_month(context=context, at=instant)
         evaluated = time.perf_counter()
-        delivery = services.deliver(app=app, channel=ConsoleChannel(devnull))
+        delivery = deliver_due(
+            context=context, delivery=delivery_setup(context, ConsoleChannel(devnull))
+        )
     done = time.perf_counter()
-    app.close()
+    context.close()
     print(json.dumps({
         "total_s": round(done - started, 2),
         "evaluate_s": round(evaluated - started, 2),

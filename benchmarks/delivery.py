@@ -37,9 +37,9 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from budgetguard.db import schema
-from budgetguard.db.engine import make_engine
-from budgetguard.db.tables import contacts, notifications, shops
+from budgetguard.db.schema import revisions
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema.tables import contacts, notifications, shops
 from scratch import scratch_database
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - the benchmark's own
@@ -168,7 +168,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp, scratch_database(args.backend, Path(tmp)) as url:
             engine = make_engine(url)
-            schema.upgrade(engine)
+            revisions.upgrade(engine)
             build(engine, args.shops, port)
             # Settings given to the benchmark pass on to the worker (e.g. the concurrency).
             env = dict(os.environ)

@@ -27,8 +27,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from budgetguard.db import schema
-from budgetguard.db.engine import make_engine
+from budgetguard.db.schema import revisions
+from budgetguard.db.plumbing.engine import make_engine
 from scratch import DEFAULT_SERVERS, scratch_database
 
 MONTH = "2020-06-01"
@@ -168,7 +168,7 @@ def budgetguard_check(url: str) -> dict[str, float]:
 
 def measure(backend: str, url: str, n: int, naive_max: int) -> dict[str, object]:
     engine = make_engine(url)
-    schema.upgrade(engine)
+    revisions.upgrade(engine)
     started = time.perf_counter()
     build(engine, n)
     built = time.perf_counter() - started

@@ -1,4 +1,5 @@
-"""The `budgetguard` command as people and cron drive it (SPEC §5)."""
+"""The `budgetguard` command as people and cron drive it (SPEC §5): in process, and as a
+separate process where the terminal's encoding or the interpreter's start is the point."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from support.cli import cli_env, run
+from support.cli import cli_env, invoke, run
 from support.legacy import JULY_1, JUNE_30
 
 
 def _story(env: dict[str, str]) -> tuple[str, list[dict[str, object]]]:
-    assert run("db", "upgrade", env=env).code == 0
-    assert run("db", "seed-sample", env=env).code == 0
-    june = run("check", "--at", "2020-06-30", env=env)
-    july = run("check", "--at", "2020-07-01", "--json", env=env)
+    assert invoke("db", "upgrade", env=env).code == 0
+    assert invoke("db", "seed-sample", env=env).code == 0
+    june = invoke("check", "--at", "2020-06-30", env=env)
+    july = invoke("check", "--at", "2020-07-01", "--json", env=env)
     assert (june.code, july.code) == (0, 0), june.err + july.err
     return june.out, [json.loads(line) for line in july.out.splitlines()]
 
@@ -55,10 +56,10 @@ def test_status_shows_each_shop_for_the_month(tmp_path: Path) -> None:
     env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}")
     _story(env)
 
-    table = run("status", "--at", "2020-07-01", env=env)
+    table = invoke("status", "--at", "2020-07-01", env=env)
     rows = [
         json.loads(line)
-        for line in run("status", "--at", "2020-07-01", "--json", env=env).out.splitlines()
+        for line in invoke("status", "--at", "2020-07-01", "--json", env=env).out.splitlines()
     ]
 
     assert table.code == 0
@@ -77,18 +78,18 @@ def test_a_second_check_with_nothing_new_sends_nothing(tmp_path: Path) -> None:
     env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}")
     _story(env)
 
-    again = run("check", "--at", "2020-07-02", env=env)
+    again = invoke("check", "--at", "2020-07-02", env=env)
 
     assert (again.code, again.out) == (0, "")
     assert "0 notifications queued" in again.err
 
 
 def test_a_terminal_that_cannot_show_a_dash_gets_escapes_and_every_line(tmp_path: Path) -> None:
-    env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}") | {"PYTHONIOENCODING": "ascii"}
-    assert run("db", "upgrade", env=env).code == 0
-    assert run("db", "seed-sample", env=env).code == 0
+    env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}")
+    assert invoke("db", "upgrade", env=env).code == 0
+    assert invoke("db", "seed-sample", env=env).code == 0
 
-    june = run("check", "--at", "2020-06-30", env=env)
+    june = run("check", "--at", "2020-06-30", env=env | {"PYTHONIOENCODING": "ascii"})
 
     assert june.code == 0, june.err
     assert len(june.out.splitlines()) == 8
@@ -98,17 +99,17 @@ def test_a_terminal_that_cannot_show_a_dash_gets_escapes_and_every_line(tmp_path
 
 def test_seeding_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
     env = cli_env(f"sqlite:///{tmp_path / 'bg.db'}")
-    run("db", "upgrade", env=env)
-    run("db", "seed-sample", env=env)
+    invoke("db", "upgrade", env=env)
+    invoke("db", "seed-sample", env=env)
 
-    again = run("db", "seed-sample", env=env)
+    again = invoke("db", "seed-sample", env=env)
 
     assert "0 shops and 0 budgets added, 24 rows already present" in again.out
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb", "postgresql", "sqlite"])
 def test_db_sql_prints_the_migration_for_a_dba(dialect: str) -> None:
-    printed = run("db", "sql", "--dialect", dialect, env=cli_env())
+    printed = invoke("db", "sql", "--dialect", dialect, env=cli_env())
 
     assert printed.code == 0
     assert "CREATE TABLE IF NOT EXISTS t_budgets" in printed.out
@@ -129,14 +130,14 @@ def test_db_sql_prints_the_migration_for_a_dba(dialect: str) -> None:
 def test_usage_errors_exit_2_and_say_what_is_wrong(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    ran = run(*args, env=cli_env(f"sqlite:///{tmp_path / 'bg.db'}"))
+    ran = invoke(*args, env=cli_env(f"sqlite:///{tmp_path / 'bg.db'}"))
 
     assert ran.code == 2
     assert message in ran.err
 
 
 def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path: Path) -> None:
-    ran = run("check", env=cli_env(f"sqlite:///{tmp_path / 'bg.db'}", thresholds="50,,abc"))
+    ran = invoke("check", env=cli_env(f"sqlite:///{tmp_path / 'bg.db'}", thresholds="50,,abc"))
 
     assert ran.code == 2
     assert ran.err.startswith("budgetguard: error: BUDGETGUARD_THRESHOLDS:")
@@ -147,7 +148,7 @@ def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     ["mysql://root@127.0.0.1:1/budgetguard", "postgresql://postgres@127.0.0.1:1/budgetguard"],
 )
 def test_an_unreachable_database_is_one_line_and_exit_1(url: str) -> None:
-    ran = run("check", env=cli_env(url))
+    ran = invoke("check", env=cli_env(url))
 
     assert ran.code == 1
     scheme = url.split(":", maxsplit=1)[0]
@@ -157,15 +158,15 @@ def test_an_unreachable_database_is_one_line_and_exit_1(url: str) -> None:
 
 
 def test_a_database_never_upgraded_is_told_to_run_db_upgrade(tmp_path: Path) -> None:
-    ran = run("status", env=cli_env(f"sqlite:///{tmp_path / 'new.db'}"))
+    ran = invoke("status", env=cli_env(f"sqlite:///{tmp_path / 'new.db'}"))
 
     assert ran.code == 1
     assert "run `budgetguard db upgrade`" in ran.err
 
 
 def test_help_lists_every_command() -> None:
-    top = run("--help", env=cli_env())
-    db = run("db", "--help", env=cli_env())
+    top = invoke("--help", env=cli_env())
+    db = invoke("db", "--help", env=cli_env())
 
     assert top.code == db.code == 0
     for name in ("check", "status", "db"):

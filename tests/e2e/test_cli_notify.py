@@ -14,7 +14,7 @@ from budgetguard.bootstrap import build_context, delivery_setup
 from budgetguard.config import load_settings
 from budgetguard.services.deliveries import deliver_due, list_deliveries
 from budgetguard.services.evaluation import evaluate_month
-from support.cli import cli_env, command, run
+from support.cli import cli_env, command, invoke
 from support.fakes import FakeClock, RecordingChannel
 from support.platform import Platform
 from support.receivers import HANG, WebhookReceiver, webhook_receiver
@@ -32,12 +32,12 @@ def test_contacts_are_added_listed_and_removed(engine: Engine, db_url: str) -> N
     overspent_shop(engine)
     env = cli_env(db_url)
 
-    added = run("contacts", "add", "2", "--webhook", "https://93.184.215.14/hook", env=env)
-    mail = run("contacts", "add", "2", "--email", "owner@quasar.example", env=env)
-    listed = run("contacts", "list", "2", "--json", env=env)
+    added = invoke("contacts", "add", "2", "--webhook", "https://93.184.215.14/hook", env=env)
+    mail = invoke("contacts", "add", "2", "--email", "owner@quasar.example", env=env)
+    listed = invoke("contacts", "list", "2", "--json", env=env)
     rows = [json.loads(line) for line in listed.out.splitlines()]
-    removed = run("contacts", "remove", "2", str(rows[0]["id"]), env=env)
-    after = run("contacts", "list", "2", env=env)
+    removed = invoke("contacts", "remove", "2", str(rows[0]["id"]), env=env)
+    after = invoke("contacts", "list", "2", env=env)
 
     assert (added.code, mail.code, listed.code, removed.code) == (0, 0, 0, 0), added.err
     assert "Signing secret (shown once" in added.out
@@ -56,10 +56,10 @@ def test_a_refused_contact_is_one_clear_line(engine: Engine, db_url: str) -> Non
     overspent_shop(engine)
     env = cli_env(db_url)
 
-    plain = run("contacts", "add", "2", "--webhook", "http://93.184.215.14/hook", env=env)
-    private = run("contacts", "add", "2", "--webhook", "https://192.168.1.5/hook", env=env)
-    unknown = run("contacts", "add", "77", "--email", "a@b.example", env=env)
-    both = run("contacts", "add", "2", "--email", "a@b.example", "--slack", "https://x", env=env)
+    plain = invoke("contacts", "add", "2", "--webhook", "http://93.184.215.14/hook", env=env)
+    private = invoke("contacts", "add", "2", "--webhook", "https://192.168.1.5/hook", env=env)
+    unknown = invoke("contacts", "add", "77", "--email", "a@b.example", env=env)
+    both = invoke("contacts", "add", "2", "--email", "a@b.example", "--slack", "https://x", env=env)
 
     assert plain.code == 2
     assert plain.err.startswith("budgetguard: error: contact refused:")
@@ -77,13 +77,14 @@ def test_a_dead_delivery_shows_in_the_dead_letter_view_and_can_be_retried(
     env = cli_env(db_url, webhook_allow_private="1", delivery_max_attempts="1")
     with webhook_receiver(WebhookReceiver(secret=SECRET, script=[500])) as receiver:
         url = receiver.url()
-        assert run("contacts", "add", "2", "--webhook", url, "--secret", SECRET, env=env).code == 0
-        checked = run("check", "--at", "2020-07-31", env=env)
-        dead = run("deliveries", "list", "--status", "dead", env=env)
-        dead_json = run("deliveries", "list", "--status", "dead", "--json", env=env)
+        added = invoke("contacts", "add", "2", "--webhook", url, "--secret", SECRET, env=env)
+        assert added.code == 0
+        checked = invoke("check", "--at", "2020-07-31", env=env)
+        dead = invoke("deliveries", "list", "--status", "dead", env=env)
+        dead_json = invoke("deliveries", "list", "--status", "dead", "--json", env=env)
         (row,) = [json.loads(line) for line in dead_json.out.splitlines()]
-        retried = run("deliveries", "retry", str(row["id"]), env=env)
-        delivered = run("deliver", "--once", env=env)
+        retried = invoke("deliveries", "retry", str(row["id"]), env=env)
+        delivered = invoke("deliver", "--once", env=env)
 
     assert checked.code == 0, checked.err
     assert "1 given up" in checked.err
@@ -102,9 +103,9 @@ def test_deliveries_refuse_a_state_records_never_have_and_report_unknown_ids(
     overspent_shop(engine)
     env = cli_env(db_url)
 
-    listed = run("deliveries", "list", "--status", "dispatched", env=env)
-    too_many = run("deliveries", "list", "--limit", "1001", env=env)
-    retried = run("deliveries", "retry", "424242", env=env)
+    listed = invoke("deliveries", "list", "--status", "dispatched", env=env)
+    too_many = invoke("deliveries", "list", "--limit", "1001", env=env)
+    retried = invoke("deliveries", "retry", "424242", env=env)
 
     assert listed.code == 2
     assert "'dispatched' is not one of pending, delivering, delivered, failed, dead" in listed.err
@@ -119,7 +120,7 @@ def test_a_worker_killed_mid_flight_leaves_nothing_stuck(engine: Engine, db_url:
     env = cli_env(db_url, webhook_allow_private="1", delivery_timeout="20")
     receiver = WebhookReceiver(secret=SECRET, script=[HANG])
     with webhook_receiver(receiver):
-        assert run("contacts", "add", "2", "--webhook", receiver.url(), "--secret", SECRET,
+        assert invoke("contacts", "add", "2", "--webhook", receiver.url(), "--secret", SECRET,
                    env=env).code == 0  # fmt: skip
         settings = load_settings(database_url=db_url, webhook_allow_private=True)
         app = build_context(settings, clock=FakeClock(datetime.now(UTC)))
@@ -147,7 +148,7 @@ def test_the_worker_stops_cleanly_on_sigterm(engine: Engine, db_url: str) -> Non
     overspent_shop(engine)
     env = cli_env(db_url, webhook_allow_private="1", delivery_poll_interval="0.1")
     with webhook_receiver(WebhookReceiver(secret=SECRET)) as receiver:
-        assert run("contacts", "add", "2", "--webhook", receiver.url(), "--secret", SECRET,
+        assert invoke("contacts", "add", "2", "--webhook", receiver.url(), "--secret", SECRET,
                    env=env).code == 0  # fmt: skip
         worker = subprocess.Popen(
             command("deliver"), env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True

@@ -142,8 +142,9 @@ def test_a_slow_smtp_server_gets_every_email_once_without_queueing_past_the_time
 ) -> None:
     """More e-mails than SMTP sessions: none may spend its time limit waiting for a session."""
     shops = 40
-    with smtp_server(delay=0.5) as inbox:
-        mailing = world.with_settings(smtp_url=f"smtp://127.0.0.1:{inbox.port}", delivery_timeout=1)
+    with smtp_server(delay=0.25) as inbox:
+        url = f"smtp://127.0.0.1:{inbox.port}"
+        mailing = world.with_settings(smtp_url=url, delivery_timeout=0.75)
         for shop_id in range(1, shops + 1):
             mailing.platform.add_shop(shop_id)
             mailing.platform.set_budget(shop_id, "2020-07", "100.00", "100.00")

@@ -1,4 +1,6 @@
-"""Run the `budgetguard` command as a user does: a separate process, with its own environment."""
+"""Run the `budgetguard` command: in this process (Typer's runner: the same commands, parsing,
+output and exit codes, without a second of interpreter start-up), or as a separate process,
+where a fresh process, its signals or its exit status are the point."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import sys
 from dataclasses import dataclass
 
 from sqlalchemy.engine import URL, Engine
+from typer.testing import CliRunner
+
+from budgetguard.cli import app
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,12 @@ def cli_env(database_url: str | URL | None = None, **settings: str) -> dict[str,
         env["BUDGETGUARD_DATABASE_URL"] = url
     env.update({f"BUDGETGUARD_{name.upper()}": value for name, value in settings.items()})
     return env
+
+
+def invoke(*args: str, env: dict[str, str]) -> Ran:
+    """Run `budgetguard ARGS` in this process with `env`'s settings; capture what it prints."""
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 def command(*args: str) -> list[str]:

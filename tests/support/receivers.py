@@ -135,7 +135,8 @@ def webhook_receiver(receiver: WebhookReceiver | None = None) -> Iterator[Webhoo
     server = _Server(("127.0.0.1", 0), _Handler)
     server.receiver = receiver
     receiver.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield receiver

@@ -27,6 +27,7 @@ class World:
     platform: Platform
     clock: FakeClock
     channel: RecordingChannel = field(default_factory=RecordingChannel)
+    _deliveries: dict[int, tuple[Channel, Delivery]] = field(default_factory=dict, repr=False)
 
     def check(self, at: str) -> CheckReport:
         """Run `budgetguard check --at <at>` with the recording channel."""
@@ -39,8 +40,12 @@ class World:
         return evaluate_month(context=self.context, at=instant)
 
     def delivery(self, console: Channel | None = None) -> Delivery:
-        """The delivery side as `check` wires it, with the recording channel as console."""
-        return delivery_setup(self.context, console or self.channel)
+        """The delivery side as `check` wires it, with the recording channel as console (wired
+        once per console: the e-mail templates are compiled at wiring, as `check` does once)."""
+        channel = console or self.channel
+        if id(channel) not in self._deliveries:
+            self._deliveries[id(channel)] = (channel, delivery_setup(self.context, channel))
+        return self._deliveries[id(channel)][1]
 
     def deliver(self, console: Channel | None = None) -> DeliveryReport:
         """Run `budgetguard deliver --once`, with `console` (default: the recording channel)."""

@@ -57,7 +57,8 @@ class SeedReport:
 def seed_sample(connection: Connection) -> SeedReport:
     """Insert the sample rows that are missing; leave rows with the same keys as they are."""
     have_shops = set(connection.execute(select(shops.c.a_id)).scalars())
-    have_budgets = set(connection.execute(select(budgets.c.a_shop_id, budgets.c.a_month)).tuples())
+    keys = connection.execute(select(budgets.c.a_shop_id, budgets.c.a_month))
+    have_budgets = {(shop_id, month) for shop_id, month in keys}
     missing = [(i, name, online) for i, name, online in SHOPS if i not in have_shops]
     new_shops = [{"a_id": i, "a_name": name, "a_online": online} for i, name, online in missing]
     new_budgets = [

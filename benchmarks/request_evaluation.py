@@ -1,0 +1,91 @@
+"""What a request's evaluation of one budget costs, with its statements built once per process
+(as budgetguard does) and built anew for each request.
+
+A request that changes a budget (a spend event, a budget or shop PUT) evaluates it in its own
+transaction; usually nothing changes, so it runs the two reads of the chunk unit (findings, and
+claims set online). This times those reads for one budget, N times, on each database:
+
+* built once: `evaluation_sql(policy, dialect)` is cached, so each request only executes;
+* built per request: a fresh `EvaluationSql` each time, as a scope whose bounds were literals
+  would need (its statements are then built, their cache keys computed, before executing).
+
+Usage: python benchmarks/request_evaluation.py [--backends sqlite,mariadb,postgresql] [--n 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+sys.path.insert(0, str(Path(__file__).parent))
+from budgetguard.db.evaluation.chunk import evaluate_chunk, needs_work
+from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.statements import EvaluationSql, evaluation_sql
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
+from budgetguard.db.schema.sample import seed_sample
+from budgetguard.domain.thresholds import ThresholdPolicy
+from scratch import scratch_database
+
+POLICY = ThresholdPolicy.of([50, 100], 100)
+JULY = date(2020, 7, 1)
+
+
+def per_call(connection: Connection, make: Callable[[], EvaluationSql], n: int) -> float:
+    """Microseconds per evaluation of shop 5's budget (which needs no work)."""
+    scope = ChunkScope(JULY, 4, 5)
+    started = time.perf_counter()
+    for _ in range(n):
+        with connection.begin():
+            if needs_work(connection, make(), scope, []):
+                raise AssertionError("the sample's shop 5 needs no work after its evaluation")
+    return (time.perf_counter() - started) / n * 1e6
+
+
+def measure(url: str, n: int) -> tuple[float, float]:
+    engine = make_engine(url)
+    revisions.upgrade(engine)
+    dialect = engine.dialect.name
+    with engine.begin() as connection:
+        seed_sample(connection)
+        now = datetime(2020, 7, 1, tzinfo=UTC)  # fire what the sample crosses in July, first
+        sql = evaluation_sql(POLICY, dialect, narrowed=False)
+        evaluate_chunk(connection, sql, ChunkScope(JULY, None, None), Stamp(1, now, JULY))
+    with engine.connect() as connection:
+        once = lambda: evaluation_sql(POLICY, dialect, narrowed=False)  # noqa: E731
+        fresh = lambda: EvaluationSql(POLICY, dialect, narrowed=False)  # noqa: E731
+        per_call(connection, once, 50)  # warm up both paths
+        per_call(connection, fresh, 50)
+        cached, rebuilt = per_call(connection, once, n), per_call(connection, fresh, n)
+    engine.dispose()
+    return cached, rebuilt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--backends", default="sqlite,mariadb,postgresql")
+    parser.add_argument("--n", type=int, default=2000)
+    args = parser.parse_args()
+    print(f"{'database':<11} {'built once':>12} {'built per request':>19} {'difference':>12}")
+    sys.stdout.flush()
+    with tempfile.TemporaryDirectory() as directory:
+        for backend in args.backends.split(","):
+            with scratch_database(backend, Path(directory)) as url:
+                cached, rebuilt = measure(url, args.n)
+            print(
+                f"{backend:<11} {cached:9.0f} µs {rebuilt:16.0f} µs {rebuilt - cached:9.0f} µs",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -39,8 +39,8 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from budgetguard.db.schema import revisions
 from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
 from scratch import scratch_database
 
 KEY = "bench-key-0123456789abcdef"

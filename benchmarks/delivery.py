@@ -37,8 +37,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from budgetguard.db.schema import revisions
 from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
 from budgetguard.db.schema.tables import contacts, notifications, shops
 from scratch import scratch_database
 

@@ -27,8 +27,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from budgetguard.db.schema import revisions
 from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema import revisions
 from scratch import DEFAULT_SERVERS, scratch_database
 
 MONTH = "2020-06-01"

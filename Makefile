@@ -8,7 +8,7 @@ DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery clean
+.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery bench-request clean
 
 help:
 	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  set up, then run the evaluation benchmark (long; see README)"
 	@echo "make bench-api  set up, then run the HTTP API benchmark (a few minutes; see README)"
 	@echo "make bench-delivery  set up, then run the webhook delivery benchmark (about a minute)"
+	@echo "make bench-request  set up, then time a request's evaluation of one budget (seconds)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,9 @@ bench-api: $(STAMP)
 
 bench-delivery: $(STAMP)
 	$(BIN)/python benchmarks/delivery.py
+
+bench-request: $(STAMP)
+	$(BIN)/python benchmarks/request_evaluation.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

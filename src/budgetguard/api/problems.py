@@ -137,7 +137,8 @@ async def _busy(_request: Request, error: Exception) -> JSONResponse:
 
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
-    log.warning("%s %s: database unavailable: %s", request.method, request.url.path, _brief(error))
+    where = f"{request.method} {request.url.path}"
+    log.warning("%s: database unavailable: %s", where, first_line(error))
     detail = "The database is unavailable or not ready; try again shortly."
     headers = {"Retry-After": RETRY_AFTER_SECONDS}
     return problem(503, detail, kind="database-unavailable", headers=headers)
@@ -146,9 +147,3 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 async def _internal(request: Request, error: Exception) -> JSONResponse:
     log.error("%s %s failed", request.method, request.url.path, exc_info=error)
     return problem(500, "An internal error occurred; it has been logged.", kind="internal")
-
-
-def _brief(error: Exception) -> str:
-    if isinstance(error, exc.DBAPIError):
-        return first_line(error)
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

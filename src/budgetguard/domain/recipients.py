@@ -33,9 +33,6 @@ class ChannelKind(StrEnum):
     CONSOLE = "console"
 
 
-CONTACT_KINDS = (ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.SLACK)
-
-
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """Where one delivery goes: a kind, an address or URL, and a webhook's signing secret."""

@@ -85,7 +85,7 @@ class Workers:
             log.info("evaluation stopped after a chunk: the service is stopping")
             return
         except (BudgetguardError, exc.DBAPIError) as error:
-            log.warning("evaluation failed, retrying at the next interval: %s", _brief(error))
+            log.warning("evaluation failed, retrying at the next interval: %s", first_line(error))
             return
         self._metrics.evaluated("interval", report, time.perf_counter() - started)
         if report.notifications:
@@ -107,12 +107,8 @@ class Workers:
                     on_flush=self._metrics.delivery,
                 )
             except (BudgetguardError, exc.DBAPIError) as error:
-                log.warning("delivery failed, retrying: %s", _brief(error))
+                log.warning("delivery failed, retrying: %s", first_line(error))
                 self._control = Control()  # the failed worker's loop is gone
                 if self._stop.is_set():
                     self._control.stop()
                 self._stop.wait(pause)
-
-
-def _brief(error: Exception) -> str:
-    return first_line(error) if isinstance(error, exc.DBAPIError) else str(error)

@@ -8,7 +8,7 @@ request returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,9 +24,8 @@ from budgetguard.db.catalog.shops import (
     save_budget,
     save_shop,
 )
-from budgetguard.db.catalog.standings import PAGE_SIZE, status_rows
+from budgetguard.db.catalog.standings import PAGE_SIZE, standings, status_rows
 from budgetguard.db.evaluation.request import evaluate_budgets
-from budgetguard.db.plumbing.keys import in_parts
 from budgetguard.domain.errors import NotFound
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
@@ -139,15 +138,6 @@ def put_budget(*, context: Context, shop_id: int, month: Month, amount: Decimal)
         return _evaluated(context, connection, shop_id, month, new)
 
     return _write(context, shop_id, work)
-
-
-def standings(connection: Connection, wanted: Mapping[Month, set[int]]) -> list[ShopStatus]:
-    """Return the standing of each wanted (month, shop) that exists, by month then shop."""
-    found: list[ShopStatus] = []
-    for month, shop_ids in sorted(wanted.items()):
-        for part in in_parts(sorted(shop_ids)):
-            found.extend(status_rows(connection, month=month, shop_ids=part, limit=len(part)))
-    return found
 
 
 def _write(context: Context, shop_id: int, work: Callable[[Connection], T]) -> T:

@@ -11,13 +11,13 @@ from sqlalchemy.engine import Connection
 
 from budgetguard.db.catalog.shops import LockedBudget, lock_budgets, lock_shops
 from budgetguard.db.catalog.spend import find_events, record_events, write_spent
+from budgetguard.db.catalog.standings import standings
 from budgetguard.db.evaluation.request import evaluate_budgets
 from budgetguard.domain.errors import LISTED, Conflict, FieldProblem, NotFound, Unacceptable
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
 from budgetguard.domain.spend import SpendEvent, spend_out_of_range
 from budgetguard.domain.standing import ShopStatus
-from budgetguard.services.shops import standings
 from budgetguard.services.uow import Context, Isolation, write
 
 

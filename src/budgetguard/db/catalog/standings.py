@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, cast, func, select
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.plumbing.keys import in_parts, one_of
 from budgetguard.db.schema.tables import alerts, budgets, pauses, shops
 from budgetguard.domain.period import Month
 from budgetguard.domain.standing import ShopStatus
@@ -48,6 +48,15 @@ def status_rows(
         )
         for row in rows
     ]
+
+
+def standings(connection: Connection, wanted: Mapping[Month, set[int]]) -> list[ShopStatus]:
+    """Return the standing of each wanted (month, shop) that exists, by month then shop."""
+    found: list[ShopStatus] = []
+    for month, shop_ids in sorted(wanted.items()):
+        for part in in_parts(sorted(shop_ids)):
+            found.extend(status_rows(connection, month=month, shop_ids=part, limit=len(part)))
+    return found
 
 
 # The thresholds fired for the shop and month, as text ("50,100"; in any order).

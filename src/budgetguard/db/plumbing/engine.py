@@ -106,6 +106,9 @@ def unavailable(engine: Engine, error: exc.DBAPIError) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"cannot reach the database {describe(engine)}: {first_line(error)}")
 
 
-def first_line(error: exc.DBAPIError) -> str:
-    """Return the driver's message for `error`, without SQLAlchemy's statement dump."""
-    return str(error.orig if error.orig is not None else error).strip().splitlines()[0]
+def first_line(error: BaseException) -> str:
+    """Return the first line of what went wrong: for a database error, the driver's message
+    without SQLAlchemy's statement dump."""
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,1 +1,2 @@
-"""Pure rules of budgetguard: periods, money, thresholds, notification content. Stdlib only."""
+"""Pure rules and value types: periods, money, thresholds, standings, notifications, delivery
+records, recipients, spend, wording, back-off, the clock, errors. Standard library only."""

@@ -1,1 +1,1 @@
-"""Channels that carry notifications to people, and the loop that delivers the outbox."""
+"""Delivery to people: the channels, recipient resolution, and the worker that delivers."""

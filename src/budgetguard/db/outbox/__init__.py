@@ -1,0 +1,1 @@
+"""The outbox: notifications, their dispatch into delivery records, the records, contacts."""

@@ -1,0 +1,1 @@
+"""Plumbing: engines per database, column types, key lists, locks, lost races, the chunk pool."""

@@ -1,0 +1,1 @@
+"""The schema: tables, Alembic migrations and their revisions, the sample data."""

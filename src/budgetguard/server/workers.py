@@ -98,7 +98,10 @@ class Workers:
     def _deliver_forever(self) -> None:
         """Run the delivery worker until `stop`; start it again after a database failure."""
         pause = self._context.settings.delivery_interval
-        while not self._stop.is_set():
+        while True:
+            self._control = Control()  # one per run: its events belong to the run's loop
+            if self._stop.is_set():  # checked after: a `stop` in between reaches this control
+                return
             try:
                 deliver_until_stopped(
                     context=self._context,
@@ -108,7 +111,7 @@ class Workers:
                 )
             except (BudgetguardError, exc.DBAPIError) as error:
                 log.warning("delivery failed, retrying: %s", first_line(error))
-                self._control = Control()  # the failed worker's loop is gone
-                if self._stop.is_set():
-                    self._control.stop()
-                self._stop.wait(pause)
+            except Exception:
+                # A bug must not end delivery for the life of the process: say so, start again.
+                log.exception("the delivery worker stopped unexpectedly; starting it again")
+            self._stop.wait(pause)

@@ -10,7 +10,7 @@ import typer
 
 from budgetguard.bootstrap import delivery_setup
 from budgetguard.cli.options import JsonOption
-from budgetguard.cli.output import delivery_json, new_table, print_delivery_summary, print_table
+from budgetguard.cli.output import delivery_json, print_deliveries, print_delivery_summary
 from budgetguard.domain.delivery import RECORD_STATUSES, Status
 from budgetguard.domain.errors import NotFound
 from budgetguard.notify.channels.console import ConsoleChannel
@@ -79,18 +79,10 @@ def deliveries_list(
     if json_lines:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return
-    if not rows:
+    elif rows:
+        print_deliveries(rows)
+    else:
         typer.echo("No delivery records.")
-        return
-    table = new_table(
-        "Id", "Notif.", "Shop", "Channel", "Recipient", "Status", "Tries", "Next", "Last error"
-    )
-    for r in rows:
-        cells = [r["id"], r["notification_id"], r["shop_id"], r["channel"], r["recipient"]]
-        cells += [r["status"], r["attempts"], r["next_attempt_at"], r["last_error"]]
-        table.add_row(*("" if cell is None else str(cell) for cell in cells))
-    print_table(table)
 
 
 @deliveries_app.command("retry")

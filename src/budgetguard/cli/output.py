@@ -125,6 +125,18 @@ def delivery_json(record: DeliveryRecord) -> dict[str, Any]:
     }
 
 
+def print_deliveries(rows: list[dict[str, Any]]) -> None:
+    """Print delivery records (as `delivery_json` gives them) as a table."""
+    table = new_table(
+        "Id", "Notif.", "Shop", "Channel", "Recipient", "Status", "Tries", "Next", "Last error"
+    )
+    for r in rows:
+        cells = [r["id"], r["notification_id"], r["shop_id"], r["channel"], r["recipient"]]
+        cells += [r["status"], r["attempts"], r["next_attempt_at"], r["last_error"]]
+        table.add_row(*("" if cell is None else str(cell) for cell in cells))
+    print_table(table)
+
+
 def print_delivery_summary(report: DeliveryReport) -> None:
     """Write one line of what a delivery run did to stderr."""
     parts = [f"{report.dispatched} notifications dispatched", f"{report.delivered} delivered"]

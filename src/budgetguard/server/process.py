@@ -66,8 +66,10 @@ def build_service(context: Context) -> tuple[FastAPI, Workers]:
         try:
             yield
         finally:
-            log.info("stopping: finishing the evaluation chunk and delivery batch in hand")
+            log.info("stopping: finishing the evaluation chunk and the deliveries in flight")
             workers.stop()
+            if workers.alive():
+                log.warning("stopped waiting for: %s", ", ".join(workers.alive()))
 
     return create_api(runtime, lifespan=lifespan), workers
 

@@ -57,11 +57,15 @@ class Workers:
         self._control.wake()
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Let the work in hand finish, then end both threads."""
+        """Let the work in hand finish, then end both threads (waiting up to `timeout` each)."""
         self._stop.set()
         self._control.stop()
         for thread in self._threads:
             thread.join(timeout)
+
+    def alive(self) -> list[str]:
+        """The names of the threads still running."""
+        return [thread.name for thread in self._threads if thread.is_alive()]
 
     def _evaluate_forever(self) -> None:
         interval = self._context.settings.check_interval

@@ -64,15 +64,7 @@ def claim_due(
         Candidate(r.id, r.recipient, ChannelKind(r.channel), r.attempts)
         for r in connection.execute(query)
     ]
-    # A record due again with its attempts used up lost its worker during the last attempt.
-    exhausted = [c.id for c in found if c.attempts >= max_attempts]
-    if exhausted:
-        connection.execute(
-            update(deliveries)
-            .where(one_of(d.id, connection.dialect.name, "exhausted", exhausted))
-            .values(status=Status.DEAD.value, next_attempt_at=None, last_error=LOST_LAST_ATTEMPT)
-        )
-        found = [c for c in found if c.attempts < max_attempts]
+    found = _bury_exhausted(connection, found, max_attempts)
     chosen = pick(found) if pick is not None else found
     if not chosen:
         return []
@@ -86,6 +78,21 @@ def claim_due(
         )
     )
     return _load(connection, ids)
+
+
+def _bury_exhausted(
+    connection: Connection, found: list[Candidate], max_attempts: int
+) -> list[Candidate]:
+    """End dead the records due again with their attempts used up (their worker died during
+    the last attempt); return the others."""
+    exhausted = [c.id for c in found if c.attempts >= max_attempts]
+    if exhausted:
+        connection.execute(
+            update(deliveries)
+            .where(one_of(deliveries.c.id, connection.dialect.name, "exhausted", exhausted))
+            .values(status=Status.DEAD.value, next_attempt_at=None, last_error=LOST_LAST_ATTEMPT)
+        )
+    return [c for c in found if c.attempts < max_attempts]
 
 
 def _load(connection: Connection, ids: list[int]) -> list[Claimed]:

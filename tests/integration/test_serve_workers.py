@@ -1,0 +1,51 @@
+"""`serve`'s background work in process: the interval evaluation and its one delivery worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from budgetguard.api.metrics import Metrics
+from budgetguard.bootstrap import delivery_setup
+from budgetguard.server.workers import Workers
+from support.world import World
+
+LONG_POLL = 60.0  # the worker would look again only after this: only the bell can make it hurry
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_the_delivery_worker_delivers_at_once_what_the_process_queued_and_stops_cleanly(
+    world: World,
+) -> None:
+    world = world.with_settings(check_interval=LONG_POLL)
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "60.00")
+    metrics = Metrics(world.context)
+    delivery = delivery_setup(world.context, world.channel, poll_interval=LONG_POLL)
+    workers = Workers(world.context, metrics, delivery)
+
+    workers.start()  # the evaluation at start queues shop 1's notification, then rings
+    try:
+        first = eventually(lambda: len(world.channel.sent) == 1)
+        world.platform.add_shop(2)
+        world.platform.set_budget(2, "2020-06", "100.00", "70.00")
+        world.evaluate("2020-06-30")  # as a request's evaluation would, then it rings
+        workers.wake_delivery()
+        second = eventually(lambda: len(world.channel.sent) == 2)
+    finally:
+        workers.stop(timeout=LONG_POLL / 2)
+
+    assert (first, second) == (True, True), "both delivered long before the next poll"
+    assert [n.shop_id for n in world.channel.sent] == [1, 2]
+    assert 'budgetguard_notifications_delivered_total{kind="threshold"} 2.0' in (
+        metrics.render().decode()
+    )
+    assert workers.alive() == [], "stop ends both threads without waiting for the next poll"

@@ -41,3 +41,14 @@ def test_a_bad_setting_is_named_in_the_error(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_settings()
+
+
+def test_derived_settings_are_parsed_once_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGETGUARD_THRESHOLDS", "80,50,100")
+    monkeypatch.setenv("BUDGETGUARD_OPERATOR_CHANNELS", "console: mailto:ops@market.example")
+    settings = load_settings()
+
+    assert settings.policy.thresholds == (50, 80, 100)
+    assert settings.policy is settings.policy
+    assert settings.operator_recipients is settings.operator_recipients
+    assert len(settings.operator_recipients) == 2

@@ -27,6 +27,7 @@ class World:
     platform: Platform
     clock: FakeClock
     channel: RecordingChannel = field(default_factory=RecordingChannel)
+    # By the console's id (channels are not hashable); the channel is kept so its id stays its.
     _deliveries: dict[int, tuple[Channel, Delivery]] = field(default_factory=dict, repr=False)
 
     def check(self, at: str) -> CheckReport:

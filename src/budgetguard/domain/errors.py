@@ -56,9 +56,11 @@ class Refusal(BudgetguardError):
         super().__init__(message)
 
     @classmethod
-    def listing(cls, problems: Sequence[FieldProblem]) -> Self:
-        """A refusal whose message lists the reasons (the first LISTED of them)."""
-        shown = "; ".join(p.reason for p in problems[:LISTED])
+    def listing(cls, problems: Sequence[FieldProblem], *, with_fields: bool = False) -> Self:
+        """A refusal whose message lists the reasons (the first LISTED of them), each after
+        its field when `with_fields` (`events[3].event_id: …`, as the other 422s read)."""
+        shown = "; ".join(f"{p.field}: {p.reason}" if with_fields else p.reason
+                          for p in problems[:LISTED])  # fmt: skip
         more = len(problems) - LISTED
         return cls(shown + (f"; and {more} more" if more > 0 else ""), problems)
 

@@ -35,11 +35,13 @@ class ContactSpec:
     target: str
     secret: str | None = None
 
-    def with_new_secret(self) -> ContactSpec:
-        """The same, with a generated secret if it is a webhook without one."""
+    def with_secret(self) -> tuple[ContactSpec, str | None]:
+        """The same, with a secret generated if it is a webhook without one; and that secret,
+        when it was generated here (shown once)."""
         if self.kind is not ChannelKind.WEBHOOK or self.secret:
-            return self
-        return ContactSpec(self.kind, self.target, new_webhook_secret())
+            return self, None
+        generated = new_webhook_secret()
+        return ContactSpec(self.kind, self.target, generated), generated
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedCo
     """Add a contact to a shop (or enable it again); refuse bad addresses and unknown shops."""
     open_database(context=context)
     checked = check_contact(spec, allow_private=context.settings.webhook_allow_private)
-    wanted = checked.with_new_secret()
+    wanted, generated = checked.with_secret()
 
     def work(connection: Connection) -> AddedContact:
         _require_shop(connection, shop_id)
@@ -73,7 +75,6 @@ def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedCo
             stored.enable_contact(connection, existing.id, secret=checked.secret)
             return AddedContact(_reloaded(connection, shop_id, existing.id), False, None)
         contact_id = _insert(connection, context, shop_id, wanted)
-        generated = wanted.secret if wanted.secret != checked.secret else None
         return AddedContact(_reloaded(connection, shop_id, contact_id), True, generated)
 
     return write(context, work, what="contact")
@@ -104,10 +105,10 @@ def replace_contacts(
             if key in current:
                 stored.enable_contact(connection, current[key].id, secret=spec.secret)
                 continue
-            wanted = spec.with_new_secret()
+            wanted, secret = spec.with_secret()
             contact_id = _insert(connection, context, shop_id, wanted)
-            if wanted.secret != spec.secret and wanted.secret is not None:
-                generated[contact_id] = wanted.secret
+            if secret is not None:
+                generated[contact_id] = secret
         return ReplacedContacts(stored.shop_contacts(connection, shop_id), generated)
 
     return write(context, work, what="contacts")
@@ -116,7 +117,6 @@ def replace_contacts(
 def list_contacts(*, context: Context, shop_id: int) -> list[Contact]:
     """Return the shop's contacts, oldest first."""
     open_database(context=context)
-
     with reading(context) as connection:
         _require_shop(connection, shop_id)
         return stored.shop_contacts(connection, shop_id)

@@ -44,7 +44,12 @@ class Delivery:
 def deliver_due(*, context: Context, delivery: Delivery) -> DeliveryReport:
     """Dispatch every due notification to its recipients and deliver what is due, once."""
     open_database(context=context)
-    return _run(context, delivery, once=True, control=Control())
+    return deliver_queued(context=context, delivery=delivery)
+
+
+def deliver_queued(*, context: Context, delivery: Delivery) -> DeliveryReport:
+    """Deliver what is due once, on a database its caller has checked (as `check` has)."""
+    return _run(context, delivery, once=True)
 
 
 def deliver_until_stopped(
@@ -68,7 +73,7 @@ def _run(
     delivery: Delivery,
     *,
     once: bool,
-    control: Control,
+    control: Control | None = None,
     on_signals: bool = False,
     on_flush: Callable[[DeliveryReport], None] | None = None,
 ) -> DeliveryReport:

@@ -26,7 +26,7 @@ from budgetguard.domain.delivery import DeliveryReport
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport, Progress
 from budgetguard.domain.period import Month
 from budgetguard.services.database import open_database
-from budgetguard.services.deliveries import Delivery, deliver_due
+from budgetguard.services.deliveries import Delivery, deliver_queued
 from budgetguard.services.uow import Context, Isolation, connection, transaction
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def run_check(
     """Evaluate every budget of the month containing `at`, then deliver what is due."""
     open_database(context=context)
     evaluation = evaluate_month(context=context, at=at, on_progress=on_progress)
-    return CheckReport(evaluation, deliver_due(context=context, delivery=delivery))
+    return CheckReport(evaluation, deliver_queued(context=context, delivery=delivery))
 
 
 def evaluate_month(

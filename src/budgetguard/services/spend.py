@@ -13,7 +13,7 @@ from budgetguard.db.catalog.shops import LockedBudget, lock_budgets, lock_shops
 from budgetguard.db.catalog.spend import find_events, record_events, write_spent
 from budgetguard.db.catalog.standings import standings
 from budgetguard.db.evaluation.request import evaluate_budgets
-from budgetguard.domain.errors import LISTED, Conflict, FieldProblem, NotFound, Unacceptable
+from budgetguard.domain.errors import Conflict, FieldProblem, NotFound, Unacceptable
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
 from budgetguard.domain.spend import SpendEvent, spend_out_of_range
@@ -69,10 +69,7 @@ def _refuse_clashes(events: Sequence[Located]) -> None:
             reason = f"event {located.event.event_id} appears earlier with another payload"
             clashes.append(FieldProblem(f"{located.where}event_id", reason))
     if clashes:
-        # Worded as the other 422s are (api/problems.py): each place, then its reason.
-        shown = "; ".join(f"{p.field}: {p.reason}" for p in clashes[:LISTED])
-        more = f"; and {len(clashes) - LISTED} more" if len(clashes) > LISTED else ""
-        raise Unacceptable(shown + more, clashes)
+        raise Unacceptable.listing(clashes, with_fields=True)
 
 
 def _apply(

@@ -70,7 +70,7 @@ def connection(engine: Engine, isolation: Isolation) -> Iterator[Connection]:
 @contextmanager
 def reading(context: Context) -> Iterator[Connection]:
     """A connection for reads; what it reads is not held after the block."""
-    with context.engine.connect() as connected:
+    with connection(context.engine, Isolation.DEFAULT) as connected:
         yield connected
 
 

@@ -174,7 +174,7 @@ def start_serve(database_url: str, directory: Path, name: str, **settings: str) 
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()  # the child binds it again at once; SO_REUSEADDR makes that safe here
-    env = cli_env(database_url, api_keys=KEYS, log_format="json", **settings)
+    env = cli_env(database_url, **{"api_keys": KEYS, "log_format": "json", **settings})
     out, err = directory / f"{name}.out", directory / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(

@@ -158,9 +158,15 @@ def test_a_slowloris_is_closed_after_the_head_timeout() -> None:
     assert still_served == 200
 
 
-@pytest.mark.parametrize("served_before", [False, True], ids=["fresh", "after-a-request"])
-def test_a_connection_that_sends_nothing_is_closed(served_before: bool) -> None:
-    limits = {"header_timeout": 1.0, "keep_alive_timeout": 60}
+@pytest.mark.parametrize(
+    ("served_before", "header_timeout", "keep_alive_timeout"),
+    [(False, 1.0, 60), (True, 1.0, 60), (True, 60, 1)],
+    ids=["fresh-head-deadline", "kept-alive-head-deadline", "kept-alive-idle-timeout"],
+)
+def test_a_connection_that_sends_nothing_is_closed(
+    served_before: bool, header_timeout: float, keep_alive_timeout: int
+) -> None:
+    limits = {"header_timeout": header_timeout, "keep_alive_timeout": keep_alive_timeout}
     with bounded(**limits) as server, connect(server) as sock:
         if served_before:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")

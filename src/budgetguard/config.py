@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
     delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
 
+    # --- connections and headers (issue 11) ---
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
+    max_connections: int = Field(default=512, ge=1, le=100_000)
+    header_timeout: float = Field(default=10.0, gt=0, le=300)
+    keep_alive_timeout: int = Field(default=5, ge=1, le=300)
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+
     @field_validator("operator_channels", mode="before")
     @classmethod
     def _split_channels(cls, value: Any) -> Any:

@@ -26,6 +26,7 @@ from budgetguard.api.dependencies import KeyRing, Runtime
 from budgetguard.api.metrics import Metrics
 from budgetguard.config import Settings
 from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.server.http import server_config
 from budgetguard.services.uow import Context
 from support.cli import cli_env, command
 
@@ -51,24 +52,49 @@ def free_socket() -> socket.socket:
     return sock
 
 
-class SharedServer:
-    """uvicorn serving the API in a daemon thread on a loopback port (without `serve`'s
-    workers), for whichever runtime the current test set."""
+class ThreadServer:
+    """uvicorn serving an app in a daemon thread on a loopback port, configured as `serve`
+    configures it (its protocol and bounds from `settings`), without `serve`'s workers."""
 
-    def __init__(self) -> None:
-        idle = Context(Settings(), make_engine("sqlite://"))  # never asked: each test sets its own
-        self.api: FastAPI = create_api(_runtime(idle, Bell()))
-        self._idle = self.api.state.runtime
+    def __init__(self, api: FastAPI, settings: Settings) -> None:
+        self.api = api
         self._sock = free_socket()
-        config = uvicorn.Config(self.api, log_config=None, lifespan="off")
+        config = server_config(self.api, settings, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
         self._thread.start()
         host, port = self._sock.getsockname()
+        self.address: tuple[str, int] = (host, port)
         self.url = f"http://{host}:{port}"
         wait_until_up(self.url, self._thread.is_alive)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(30)
+        self._sock.close()
+
+
+@contextmanager
+def thread_server(settings: Settings) -> Iterator[ThreadServer]:
+    """A server of its own for a test of the HTTP layer, on an in-memory SQLite database."""
+    context = Context(settings, make_engine("sqlite://"))
+    server = ThreadServer(create_api(_runtime(context, Bell())), settings)
+    try:
+        yield server
+    finally:
+        server.stop()
+        context.close()
+
+
+class SharedServer(ThreadServer):
+    """The session's server, for whichever runtime the current test set."""
+
+    def __init__(self) -> None:
+        idle = Context(Settings(), make_engine("sqlite://"))  # never asked: each test sets its own
+        super().__init__(create_api(_runtime(idle, Bell())), idle.settings)
+        self._idle = self.api.state.runtime
 
     @contextmanager
     def serving(self, context: Context) -> Iterator[tuple[Runtime, Bell]]:
@@ -79,11 +105,6 @@ class SharedServer:
             yield runtime, bell
         finally:
             self.api.state.runtime = self._idle
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(30)
-        self._sock.close()
 
 
 def _runtime(context: Context, bell: Bell) -> Runtime:
@@ -153,7 +174,7 @@ def start_serve(database_url: str, directory: Path, name: str, **settings: str) 
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()  # the child binds it again at once; SO_REUSEADDR makes that safe here
-    env = cli_env(database_url, api_keys=KEYS, log_format="json", **settings)
+    env = cli_env(database_url, **{"api_keys": KEYS, "log_format": "json", **settings})
     out, err = directory / f"{name}.out", directory / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(

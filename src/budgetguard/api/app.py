@@ -11,6 +11,8 @@ from budgetguard import __version__
 from budgetguard.api import problems
 from budgetguard.api.body_limit import BodyLimit
 from budgetguard.api.dependencies import Runtime
+from budgetguard.api.openapi_cache import serve_openapi_from_cache
+from budgetguard.api.query_keys import QueryKeyRefusal
 from budgetguard.api.routes import health, v1
 
 DESCRIPTION = """\
@@ -31,10 +33,15 @@ def create_api(runtime: Runtime, *, lifespan: Lifespan | None = None) -> FastAPI
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # A path with a trailing slash is 404, not a redirect: Starlette builds the redirect's
+        # Location from the client's Host header.
+        redirect_slashes=False,
     )
     api.state.runtime = runtime
+    serve_openapi_from_cache(api)
     problems.install(api)
     api.include_router(health)
     api.include_router(v1)
     api.add_middleware(BodyLimit, max_bytes=runtime.context.settings.max_body_bytes)
+    api.add_middleware(QueryKeyRefusal)
     return api

@@ -8,6 +8,8 @@ outbox gauges are read from the database at each scrape, so every replica report
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -18,7 +20,7 @@ from sqlalchemy import exc
 from budgetguard.domain.delivery import DeliveryReport
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport
 from budgetguard.domain.notification import Kind
-from budgetguard.services.notifications import outbox_figures
+from budgetguard.services.notifications import OutboxStats, outbox_figures
 from budgetguard.services.uow import Context
 
 log = logging.getLogger(__name__)
@@ -97,16 +99,19 @@ class Metrics:
 
 
 class OutboxCollector(Collector):
-    """Reads the shops paused and the delivery backlog from the database at each scrape."""
+    """Reads the shops paused and the delivery backlog from the database, at most once per
+    BUDGETGUARD_METRICS_CACHE_SECONDS (a failed read too: an outage is not hammered)."""
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        self._max_age = context.settings.metrics_cache_seconds
+        self._lock = threading.Lock()  # concurrent scrapes wait for the one read
+        self._read_at: float | None = None
+        self._stats: OutboxStats | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
-            stats = outbox_figures(context=self._context)
-        except exc.DBAPIError as error:
-            log.debug("metrics: the database did not answer: %s", error)
+        stats = self._figures()
+        if stats is None:
             return
         lag = 0.0
         if stats.oldest_waiting is not None:
@@ -127,3 +132,16 @@ class OutboxCollector(Collector):
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())
+
+    def _figures(self) -> OutboxStats | None:
+        """The figures of the last read, read again once they are older than the cache allows."""
+        with self._lock:
+            now = time.monotonic()
+            if self._read_at is None or now - self._read_at >= self._max_age:
+                self._read_at = now
+                try:
+                    self._stats = outbox_figures(context=self._context)
+                except exc.DBAPIError as error:
+                    log.debug("metrics: the database did not answer: %s", error)
+                    self._stats = None
+            return self._stats

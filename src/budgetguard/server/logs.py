@@ -1,6 +1,8 @@
 """How a long-running budgetguard logs: readable lines, or one JSON object per line.
 
 Set up by `serve` (BUDGETGUARD_LOG_FORMAT); uvicorn's own loggers go through the same handler.
+The access log shows each request's path without its query string: a query may carry what
+must not be kept (a key sent there by mistake, shop data).
 """
 
 from __future__ import annotations
@@ -15,6 +17,22 @@ TEXT_FORMAT = "%(asctime)s budgetguard: %(levelname)s: %(name)s: %(message)s"
 JSON_FIELDS = "{asctime}{levelname}{name}{message}"
 _QUIET = {"alembic": logging.WARNING}
 _UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+_ACCESS = "uvicorn.access"
+# uvicorn's access record: (client, method, path with query, HTTP version, status).
+_TARGET = 2
+
+
+class WithoutQueryStrings(logging.Filter):
+    """Cuts the query string off the request target of uvicorn's access records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > _TARGET:
+            target = args[_TARGET]
+            if isinstance(target, str):
+                path = target.partition("?")[0]
+                record.args = (*args[:_TARGET], path, *args[_TARGET + 1 :])
+        return True
 
 
 def configure_logging(*, level: str, fmt: Literal["text", "json"]) -> None:
@@ -39,3 +57,5 @@ def configure_logging(*, level: str, fmt: Literal["text", "json"]) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    access = logging.getLogger(_ACCESS)
+    access.filters[:] = [WithoutQueryStrings()]

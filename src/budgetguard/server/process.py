@@ -27,6 +27,7 @@ from budgetguard.config import Settings
 from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
 from budgetguard.notify.channels.base import Channel
 from budgetguard.notify.channels.console import ConsoleChannel
+from budgetguard.server.http import server_config, warn_if_few_files
 from budgetguard.server.logs import configure_logging
 from budgetguard.server.workers import Workers
 from budgetguard.services.database import open_database
@@ -34,7 +35,6 @@ from budgetguard.services.uow import Context
 
 log = logging.getLogger(__name__)
 
-GRACEFUL_SECONDS = 30
 # Requests run their database work in this many threads (FastAPI's default is 40): more would
 # only queue on the GIL and on the database's locks, and stretch every transaction.
 REQUEST_THREADS = 8
@@ -83,15 +83,8 @@ def run_server(settings: Settings, *, host: str, port: int) -> None:
     try:
         _check_database(context)
         api, _ = build_service(context)
-        config = uvicorn.Config(
-            api,
-            host=host,
-            port=port,
-            log_config=None,
-            timeout_graceful_shutdown=GRACEFUL_SECONDS,
-            server_header=False,
-        )
-        server = uvicorn.Server(config)
+        warn_if_few_files(settings)
+        server = uvicorn.Server(server_config(api, settings, host=host, port=port))
         # uvicorn raises the signal it caught again once it has shut down: let SIGTERM end
         # the process through a normal return (status 0) instead of the default handler.
         signal.signal(signal.SIGTERM, _after_shutdown)

@@ -7,6 +7,8 @@ from budgetguard.db.outbox.stats import OutboxStats, outbox_stats
 from budgetguard.domain.notification import NotificationFilter, StoredNotification
 from budgetguard.services.uow import Context, reading
 
+__all__ = ["OutboxStats", "notification_page", "outbox_figures"]  # OutboxStats: what the API reads
+
 
 def notification_page(
     *, context: Context, wanted: NotificationFilter, after: int | None, limit: int

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.catalog.shops import existing_shops
+from budgetguard.db.catalog.shops import existing_shops, lock_shops
 from budgetguard.db.outbox import contacts as stored
 from budgetguard.domain.errors import NotFound, Unacceptable
 from budgetguard.domain.recipients import (
@@ -67,7 +67,7 @@ def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedCo
     wanted, generated = checked.with_secret()
 
     def work(connection: Connection) -> AddedContact:
-        _require_shop(connection, shop_id)
+        _lock_shop(connection, shop_id)
         existing = stored.find_contact(
             connection, shop_id=shop_id, kind=checked.kind, target=checked.target
         )
@@ -77,7 +77,7 @@ def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedCo
         contact_id = _insert(connection, context, shop_id, wanted)
         return AddedContact(_reloaded(connection, shop_id, contact_id), True, generated)
 
-    return write(context, work, what="contact")
+    return write(context, work, what="contact", shops=[shop_id])
 
 
 def replace_contacts(
@@ -95,7 +95,7 @@ def replace_contacts(
     }
 
     def work(connection: Connection) -> ReplacedContacts:
-        _require_shop(connection, shop_id)
+        _lock_shop(connection, shop_id)
         current = {(c.kind, c.target): c for c in stored.shop_contacts(connection, shop_id)}
         stale = [c.id for key, c in current.items() if key not in checked]
         if stale:
@@ -111,7 +111,7 @@ def replace_contacts(
                 generated[contact_id] = secret
         return ReplacedContacts(stored.shop_contacts(connection, shop_id), generated)
 
-    return write(context, work, what="contacts")
+    return write(context, work, what="contacts", shops=[shop_id])
 
 
 def list_contacts(*, context: Context, shop_id: int) -> list[Contact]:
@@ -127,10 +127,12 @@ def remove_contact(*, context: Context, shop_id: int, contact_id: int) -> None:
     open_database(context=context)
 
     def work(connection: Connection) -> None:
-        if not stored.delete_contacts(connection, shop_id=shop_id, ids=[contact_id]):
+        if not lock_shops(connection, [shop_id]) or not stored.delete_contacts(
+            connection, shop_id=shop_id, ids=[contact_id]
+        ):
             raise NotFound(f"shop {shop_id} has no contact {contact_id}")
 
-    write(context, work, what="contact")
+    write(context, work, what="contact", shops=[shop_id])
 
 
 def remove_contacts(*, context: Context, shop_id: int) -> int:
@@ -138,10 +140,10 @@ def remove_contacts(*, context: Context, shop_id: int) -> int:
     open_database(context=context)
 
     def work(connection: Connection) -> int:
-        _require_shop(connection, shop_id)
+        _lock_shop(connection, shop_id)
         return stored.delete_contacts(connection, shop_id=shop_id)
 
-    return write(context, work, what="contacts")
+    return write(context, work, what="contacts", shops=[shop_id])
 
 
 def check_contact(spec: ContactSpec, *, allow_private: bool) -> ContactSpec:
@@ -170,6 +172,14 @@ def check_contact(spec: ContactSpec, *, allow_private: bool) -> ContactSpec:
 
 def _require_shop(connection: Connection, shop_id: int) -> None:
     if not existing_shops(connection, [shop_id]):
+        raise NotFound(f"there is no shop {shop_id}")
+
+
+def _lock_shop(connection: Connection, shop_id: int) -> None:
+    """Lock the shop's row before its contacts: every writer of a shop's rows locks the shop
+    first (db/catalog/shops.py), so two requests changing its contacts queue instead of
+    inserting the same contact at once or deadlocking over its delivery records."""
+    if not lock_shops(connection, [shop_id]):
         raise NotFound(f"there is no shop {shop_id}")
 
 

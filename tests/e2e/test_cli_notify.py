@@ -52,6 +52,24 @@ def test_contacts_are_added_listed_and_removed(engine: Engine, db_url: str) -> N
     assert "93.184.215.14" not in after.out
 
 
+def test_a_webhooks_credentials_and_query_are_never_printed(engine: Engine, db_url: str) -> None:
+    """Issue 11, defect 6: `contacts add` and `contacts list` show the target as logs do."""
+    overspent_shop(engine)
+    env = cli_env(db_url)
+    hook = "https://hook-user:hook-pass@93.184.215.14/hook?token=t0k3n"
+
+    added = invoke("contacts", "add", "2", "--webhook", hook, "--secret", SECRET, env=env)
+    table = invoke("contacts", "list", "2", env=env)
+    lines = invoke("contacts", "list", "2", "--json", env=env)
+
+    assert (added.code, table.code, lines.code) == (0, 0, 0), added.err
+    assert "webhook https://93.184.215.14/hook\n" in added.out
+    assert "https://93.184.215.14/hook" in table.out
+    assert json.loads(lines.out)["target"] == "https://93.184.215.14/hook"
+    for secret in ("hook-user", "hook-pass", "t0k3n"):
+        assert secret not in added.out + table.out + lines.out
+
+
 def test_a_refused_contact_is_one_clear_line(engine: Engine, db_url: str) -> None:
     overspent_shop(engine)
     env = cli_env(db_url)

@@ -95,8 +95,9 @@ class Contact:
 
     @property
     def shown_target(self) -> str:
-        """The address or URL as people may see it (a Slack URL's path is its token)."""
-        return self.recipient.label if self.kind is ChannelKind.SLACK else self.target
+        """The address or URL as people may see it: as the logs and `deliveries list` name it
+        (`Recipient.label`: no credentials, no query; a Slack URL's path is its token)."""
+        return self.recipient.label
 
 
 def parse_operator_channel(url: str, *, allow_plain_http: bool) -> Recipient:

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
     delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
 
+    # --- contacts and the SSRF guard (issue 11) ---
+    # Seconds a contact's host may take to resolve when it is added (a slow resolver: 422).
+    contact_lookup_timeout: float = Field(default=2.0, gt=0, le=30)
+
     @field_validator("operator_channels", mode="before")
     @classmethod
     def _split_channels(cls, value: Any) -> Any:

@@ -70,6 +70,26 @@ def test_a_webhooks_credentials_and_query_are_never_printed(engine: Engine, db_u
         assert secret not in added.out + table.out + lines.out
 
 
+def test_a_target_with_a_control_character_is_refused_in_one_line(
+    engine: Engine, db_url: str
+) -> None:
+    """Issue 11, defect 9: exit 2, one line that does not carry the character, nothing stored."""
+    overspent_shop(engine)
+    env = cli_env(db_url)
+
+    crlf = invoke("contacts", "add", "2", "--webhook", "https://93.184.215.14/a\r\nb", env=env)
+    rlo = invoke("contacts", "add", "2", "--email", "owner\u202e@example.com", env=env)
+    listed = invoke("contacts", "list", "2", env=env)
+
+    for refused, code in ((crlf, "U+000D"), (rlo, "U+202E")):
+        assert refused.code == 2
+        assert refused.err.startswith("budgetguard: error: contact refused:")
+        assert code in refused.err
+        assert refused.err.count("\n") == 1
+        assert not {"\r", "\u202e"} & set(refused.err)
+    assert listed.out == "Shop 2 has no contacts.\n"
+
+
 def test_a_refused_contact_is_one_clear_line(engine: Engine, db_url: str) -> None:
     overspent_shop(engine)
     env = cli_env(db_url)

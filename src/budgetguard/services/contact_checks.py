@@ -24,7 +24,7 @@ from budgetguard.domain.recipients import (
     new_webhook_secret,
 )
 from budgetguard.notify.channels.addresses import normalize_email
-from budgetguard.notify.channels.guard import (  # Resolver: re-exported for the API
+from budgetguard.notify.channels.guard import (
     ForbiddenTarget,
     Resolver,
     check_host,
@@ -32,6 +32,11 @@ from budgetguard.notify.channels.guard import (  # Resolver: re-exported for the
     check_literal,
     system_resolver,
 )
+
+__all__ = [  # Resolver and system_resolver: for the API, which may not import notify
+    "CheckedContacts", "ContactSpec", "Resolver", "check_contacts", "check_contacts_now",
+    "system_resolver",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +61,6 @@ class CheckedContacts:
     """Contacts in normal form whose hosts resolved, just now, to public addresses only."""
 
     specs: tuple[ContactSpec, ...]
-
-
-__all__ = ["CheckedContacts", "ContactSpec", "Resolver", "system_resolver"]
 
 
 class _Refused(ValueError):

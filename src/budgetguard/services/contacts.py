@@ -19,7 +19,10 @@ from budgetguard.services.contact_checks import CheckedContacts, ContactSpec, ch
 from budgetguard.services.database import open_database
 from budgetguard.services.uow import Context, reading, write
 
-__all__ = ["AddedContact", "CheckedContacts", "ContactSpec", "ReplacedContacts"]
+__all__ = [  # ContactSpec and CheckedContacts: where callers have always found them
+    "AddedContact", "CheckedContacts", "ContactSpec", "ReplacedContacts", "add_contact",
+    "list_contacts", "remove_contact", "remove_contacts", "replace_contacts",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

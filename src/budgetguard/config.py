@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(default=5, ge=1, le=300)
     metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
+    # --- contacts and the SSRF guard (issue 11) ---
+    # Seconds a contact's host may take to resolve when it is added (a slow resolver: 422).
+    contact_lookup_timeout: float = Field(default=2.0, gt=0, le=30)
+
     @field_validator("operator_channels", mode="before")
     @classmethod
     def _split_channels(cls, value: Any) -> Any:

@@ -92,6 +92,52 @@ def test_a_bad_contact_is_refused_and_nothing_changes(
     assert [c["target"] for c in kept] == ["a@b.example"]
 
 
+def test_a_listed_webhook_shows_no_credentials_nor_query(http: httpx.Client) -> None:
+    """Issue 11, defect 6: list targets as the logs show them (and never a Slack URL's path)."""
+    hook = "https://hook-user:hook-pass@93.184.215.14/budget-hook?token=t0k3n"
+    slack = "https://93.184.215.14/services/T000/B000/XXXX"
+    body = {"contacts": [{"kind": "webhook", "target": hook}, {"kind": "slack", "target": slack}]}
+
+    put = http.put("/v1/shops/1/contacts", json=body)
+    listed = http.get("/v1/shops/1/contacts")
+
+    for answer in (put, listed):
+        assert answer.status_code == 200
+        assert [c["target"] for c in answer.json()["contacts"]] == [
+            "https://93.184.215.14/budget-hook",
+            "https://93.184.215.14/…",
+        ]
+        assert not {"hook-user", "hook-pass", "t0k3n", "XXXX"} & set(_words(answer.text))
+
+
+def _words(text: str) -> list[str]:
+    return text.replace("/", " ").replace(":", " ").replace("@", " ").replace("=", " ").split()
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://93.184.215.14/hook\r\nX-Forged: 1", "https://93.184.215.14/\thook",
+     "owner\u202e@example.com", "https://93.184.215.14/hook\x85", "owner\x7f@example.com",
+     "https://93.184.215.14/\u2066hook", "owner\u200f@example.com", "\x1b[2Jowner@example.com"],
+    ids=["crlf", "tab", "rlo", "c1", "del", "isolate", "rlm", "escape"],
+)  # fmt: skip
+def test_control_and_bidi_characters_in_a_target_are_refused(
+    http: httpx.Client, target: str
+) -> None:
+    """Issue 11, defect 9: they could forge a line of output or reverse what follows them."""
+    kind = "email" if "@" in target else "webhook"
+    others = [{"kind": "email", "target": "fine@example.com"}]
+
+    answer = http.put(
+        "/v1/shops/1/contacts", json={"contacts": [*others, {"kind": kind, "target": target}]}
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "contacts[1].target"
+    assert "control character U+" in answer.json()["detail"]
+    assert http.get("/v1/shops/1/contacts").json()["contacts"] == [], "nothing was stored"
+
+
 def test_unknown_shops_and_contacts_are_404(http: httpx.Client) -> None:
     assert http.get("/v1/shops/99/contacts").status_code == 404
     assert http.put("/v1/shops/99/contacts", json={"contacts": []}).status_code == 404

@@ -52,6 +52,44 @@ def test_contacts_are_added_listed_and_removed(engine: Engine, db_url: str) -> N
     assert "93.184.215.14" not in after.out
 
 
+def test_a_webhooks_credentials_and_query_are_never_printed(engine: Engine, db_url: str) -> None:
+    """Issue 11, defect 6: `contacts add` and `contacts list` show the target as logs do."""
+    overspent_shop(engine)
+    env = cli_env(db_url)
+    hook = "https://hook-user:hook-pass@93.184.215.14/hook?token=t0k3n"
+
+    added = invoke("contacts", "add", "2", "--webhook", hook, "--secret", SECRET, env=env)
+    table = invoke("contacts", "list", "2", env=env)
+    lines = invoke("contacts", "list", "2", "--json", env=env)
+
+    assert (added.code, table.code, lines.code) == (0, 0, 0), added.err
+    assert "webhook https://93.184.215.14/hook\n" in added.out
+    assert "https://93.184.215.14/hook" in table.out
+    assert json.loads(lines.out)["target"] == "https://93.184.215.14/hook"
+    for secret in ("hook-user", "hook-pass", "t0k3n"):
+        assert secret not in added.out + table.out + lines.out
+
+
+def test_a_target_with_a_control_character_is_refused_in_one_line(
+    engine: Engine, db_url: str
+) -> None:
+    """Issue 11, defect 9: exit 2, one line that does not carry the character, nothing stored."""
+    overspent_shop(engine)
+    env = cli_env(db_url)
+
+    crlf = invoke("contacts", "add", "2", "--webhook", "https://93.184.215.14/a\r\nb", env=env)
+    rlo = invoke("contacts", "add", "2", "--email", "owner\u202e@example.com", env=env)
+    listed = invoke("contacts", "list", "2", env=env)
+
+    for refused, code in ((crlf, "U+000D"), (rlo, "U+202E")):
+        assert refused.code == 2
+        assert refused.err.startswith("budgetguard: error: contact refused:")
+        assert code in refused.err
+        assert refused.err.count("\n") == 1
+        assert not {"\r", "\u202e"} & set(refused.err)
+    assert listed.out == "Shop 2 has no contacts.\n"
+
+
 def test_a_refused_contact_is_one_clear_line(engine: Engine, db_url: str) -> None:
     overspent_shop(engine)
     env = cli_env(db_url)

@@ -20,6 +20,7 @@ from budgetguard.services.contacts import (
 )
 from budgetguard.services.deliveries import list_deliveries
 from support.receivers import WebhookReceiver, webhook_receiver
+from support.resolvers import silent_resolver
 from support.world import World
 
 PUBLIC_HOOK = "https://93.184.215.14/budget-hook"  # a public address, never contacted here
@@ -82,6 +83,10 @@ def test_adding_a_contact_twice_keeps_one(shop: World) -> None:
         (WEBHOOK, "https://[::1]/hook", "loopback, private or link-local"),
         (WEBHOOK, "https://[::ffff:10.0.0.1]/hook", "loopback, private or link-local"),
         (WEBHOOK, "https://localhost/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://[::7f00:1]/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://[64:ff9b::a9fe:a9fe]/hook", "loopback, private or link-local"),
+        (WEBHOOK, "https://[2002:7f00:1::]/hook", "loopback, private or link-local"),
+        (SLACK, "https://[2001:0:5db8:d70e:0:ffff:80ff:fffe]/services/x", "loopback, private"),
         (SLACK, "https://172.16.0.1/services/x", "loopback, private or link-local"),
         (WEBHOOK, "https://no-such-host.invalid/hook", "cannot resolve"),
         (WEBHOOK, "https:///hook", "names no host"),
@@ -92,6 +97,22 @@ def test_a_bad_or_private_target_is_refused_when_added(
 ) -> None:
     with pytest.raises(Unacceptable, match=why):
         add(shop, kind, target)
+    assert list_contacts(context=shop.context, shop_id=1) == []
+
+
+def test_a_command_adding_a_contact_waits_for_a_silent_resolver_no_longer_than_its_bound(
+    shop: World,
+) -> None:
+    """`contacts add` looks the host up as the API does, bounded (issue 11, defect 8)."""
+    slow = shop.with_settings(contact_lookup_timeout=0.5)
+    spec = ContactSpec(WEBHOOK, "https://hook.example/budget")
+    with silent_resolver() as silent, pytest.raises(Unacceptable) as refused:
+        add_contact(context=slow.context, shop_id=1, spec=spec, resolver=silent)
+
+    assert str(refused.value) == (
+        "contact refused: hook.example did not resolve within 0.5 s "
+        "(BUDGETGUARD_CONTACT_LOOKUP_TIMEOUT)"
+    )
     assert list_contacts(context=shop.context, shop_id=1) == []
 
 

@@ -225,9 +225,11 @@ def test_webhooks_are_dispatched_to_the_contacts_of_dispatch_time(local: World) 
 
 @pytest.mark.parametrize(
     "host",
-    ["127.0.0.1", "localhost", "127\u30020\u30020\u30021", "\uff11\uff12\uff17.0.0.1"],
-    ids=["ip", "name", "ideographic-full-stops", "full-width-digits"],
-)
+    ["127.0.0.1", "localhost", "127\u30020\u30020\u30021", "\uff11\uff12\uff17.0.0.1",
+     "[::7f00:1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]"],
+    ids=["ip", "name", "ideographic-full-stops", "full-width-digits", "ipv4-compatible",
+         "nat64", "6to4"],
+)  # fmt: skip
 def test_a_private_target_is_refused_at_send_time_too(local: World, host: str) -> None:
     """Added while private targets were allowed; by send time they are not (or DNS changed)."""
     with webhook_receiver(WebhookReceiver(secret=SECRET)) as receiver:

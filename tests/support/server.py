@@ -26,6 +26,7 @@ from budgetguard.api.dependencies import KeyRing, Runtime
 from budgetguard.api.metrics import Metrics
 from budgetguard.config import Settings
 from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.notify.channels.guard import Resolver
 from budgetguard.server.http import server_config
 from budgetguard.services.uow import Context
 from support.cli import cli_env, command
@@ -97,9 +98,13 @@ class SharedServer(ThreadServer):
         self._idle = self.api.state.runtime
 
     @contextmanager
-    def serving(self, context: Context) -> Iterator[tuple[Runtime, Bell]]:
+    def serving(
+        self, context: Context, resolver: Resolver | None = None
+    ) -> Iterator[tuple[Runtime, Bell]]:
         bell = Bell()
         runtime = _runtime(context, bell)
+        if resolver is not None:
+            runtime.resolver = resolver
         self.api.state.runtime = runtime
         try:
             yield runtime, bell
@@ -127,10 +132,14 @@ def stop_shared_server() -> None:
 
 
 @contextmanager
-def api_in_thread(context: Context) -> Iterator[tuple[str, Runtime, Bell]]:
-    """Serve the API of `context` on a loopback port; yield its base URL, runtime and bell."""
+def api_in_thread(
+    context: Context, *, resolver: Resolver | None = None
+) -> Iterator[tuple[str, Runtime, Bell]]:
+    """Serve the API of `context` on a loopback port; yield its base URL, runtime and bell.
+
+    `resolver`: what looks up the hosts of contacts being added (default: the system's)."""
     server = shared_server()
-    with server.serving(context) as (runtime, bell):
+    with server.serving(context, resolver) as (runtime, bell):
         yield server.url, runtime, bell
 
 

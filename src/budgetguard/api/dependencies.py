@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from budgetguard.api.metrics import Metrics
 from budgetguard.api.problems import Unauthorized
 from budgetguard.domain.evaluation import ChunkResult
+from budgetguard.services.contact_checks import Resolver, system_resolver
 from budgetguard.services.uow import Context
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of BUDGETGUARD_API_KEYS.")
@@ -56,6 +57,8 @@ class Runtime:
     keys: KeyRing
     metrics: Metrics
     wake_delivery: Callable[[], None] = field(default=_nothing)
+    resolver: Resolver = field(default=system_resolver)
+    """Looks up the hosts of contacts being added (the system's; tests give a silent one)."""
 
     def evaluated(self, queued: ChunkResult | None) -> None:
         """Count a request's evaluation, if it ran; ring the deliverer when it queued some."""

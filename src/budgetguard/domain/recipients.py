@@ -24,6 +24,8 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secre
 _SECRET_BODY = re.compile(r"^[A-Za-z0-9+/]{16,240}={0,2}$")
 _CREDENTIALS_IN_URL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
 _WHSEC = re.compile(r"whsec_[A-Za-z0-9+/=]+")
+# C0 and C1 controls, DEL, and the bidi controls that reorder what a terminal or page shows.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class ChannelKind(StrEnum):
@@ -95,8 +97,9 @@ class Contact:
 
     @property
     def shown_target(self) -> str:
-        """The address or URL as people may see it (a Slack URL's path is its token)."""
-        return self.recipient.label if self.kind is ChannelKind.SLACK else self.target
+        """The address or URL as people may see it: as the logs and `deliveries list` name it
+        (`Recipient.label`: no credentials, no query; a Slack URL's path is its token)."""
+        return self.recipient.label
 
 
 def parse_operator_channel(url: str, *, allow_plain_http: bool) -> Recipient:
@@ -149,6 +152,18 @@ def check_web_url(url: str, *, allow_plain_http: bool) -> str:
     return url
 
 
+def check_printable(target: str, *, what: str = "the address or URL") -> str:
+    """Return `target` if it holds no control or bidi character; else raise ValueError naming
+    the first (a CR/LF could forge a line of output, U+202E reverse what follows it)."""
+    found = _UNPRINTABLE.search(target)
+    if found is not None:
+        raise ValueError(
+            f"{what} contains the control character U+{ord(found.group()):04X} "
+            f"(character {found.start() + 1})"
+        )
+    return target
+
+
 def new_webhook_secret() -> str:
     """Return a fresh Standard Webhooks signing secret: `whsec_` and base64 of 32 random bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
@@ -163,11 +178,40 @@ def check_secret(secret: str) -> str:
 
 
 def forbidden_address(address: str) -> bool:
-    """Whether a webhook may not connect to `address`: loopback, private, link-local, …"""
+    """Whether a webhook may not connect to `address`: loopback, private, link-local, shared,
+    reserved, site-local or multicast, or an IPv6 address carrying such an IPv4 address.
+
+    An IPv4-mapped or NAT64 (64:ff9b::/96) address reaches the IPv4 address inside it, so it
+    is judged by that alone: DNS64 gives IPv6-only hosts such addresses for public receivers.
+    Any other IPv6 address must be public itself and carry no forbidden IPv4 address (6to4,
+    Teredo, IPv4-compatible); the local-use NAT64 prefix 64:ff9b:1::/48 is reserved.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _not_public(ip)
+    inside = _embedded_ipv4(ip)
+    if ip.ipv4_mapped is not None or ip in _NAT64:
+        return any(_not_public(v4) for v4 in inside)
+    return _not_public(ip) or ip.is_site_local or any(_not_public(v4) for v4 in inside)
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not ip.is_global or ip.is_reserved or ip.is_multicast
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: mapped, NAT64, IPv4-compatible, 6to4, and
+    both of Teredo's (the server, and the client, un-XOR-ed by `ipaddress`)."""
+    found = [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF))
+    return found
 
 
 def display_url(url: str, *, keep_path: bool = False) -> str:

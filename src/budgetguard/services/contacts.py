@@ -7,41 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.catalog.shops import existing_shops
+from budgetguard.db.catalog.shops import existing_shops, lock_shops
 from budgetguard.db.outbox import contacts as stored
-from budgetguard.domain.errors import NotFound, Unacceptable
-from budgetguard.domain.recipients import (
-    ChannelKind,
-    Contact,
-    check_secret,
-    check_web_url,
-    new_webhook_secret,
-)
-from budgetguard.notify.channels.addresses import normalize_email
-from budgetguard.notify.channels.guard import ForbiddenTarget, check_host
+from budgetguard.domain.errors import NotFound
+from budgetguard.domain.recipients import Contact
+from budgetguard.notify.channels.guard import Resolver, system_resolver
+from budgetguard.services.contact_checks import CheckedContacts, ContactSpec, check_contacts_now
 from budgetguard.services.database import open_database
 from budgetguard.services.uow import Context, reading, write
 
-
-@dataclass(frozen=True, slots=True)
-class ContactSpec:
-    """A contact as someone asks for it: a kind, an address or URL, a webhook's secret."""
-
-    kind: ChannelKind
-    target: str
-    secret: str | None = None
-
-    def with_secret(self) -> tuple[ContactSpec, str | None]:
-        """The same, with a secret generated if it is a webhook without one; and that secret,
-        when it was generated here (shown once)."""
-        if self.kind is not ChannelKind.WEBHOOK or self.secret:
-            return self, None
-        generated = new_webhook_secret()
-        return ContactSpec(self.kind, self.target, generated), generated
+__all__ = [  # ContactSpec and CheckedContacts: where callers have always found them
+    "AddedContact", "CheckedContacts", "ContactSpec", "ReplacedContacts", "add_contact",
+    "list_contacts", "remove_contact", "remove_contacts", "replace_contacts",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +41,18 @@ class ReplacedContacts:
     """The secrets budgetguard generated for new webhooks, by contact id: shown once, only here."""
 
 
-def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedContact:
+def add_contact(
+    *, context: Context, shop_id: int, spec: ContactSpec, resolver: Resolver = system_resolver
+) -> AddedContact:
     """Add a contact to a shop (or enable it again); refuse bad addresses and unknown shops."""
     open_database(context=context)
-    checked = check_contact(spec, allow_private=context.settings.webhook_allow_private)
+    (checked,) = check_contacts_now(
+        settings=context.settings, specs=[spec], resolver=resolver
+    ).specs
     wanted, generated = checked.with_secret()
 
     def work(connection: Connection) -> AddedContact:
-        _require_shop(connection, shop_id)
+        _lock_shop(connection, shop_id)
         existing = stored.find_contact(
             connection, shop_id=shop_id, kind=checked.kind, target=checked.target
         )
@@ -77,25 +62,25 @@ def add_contact(*, context: Context, shop_id: int, spec: ContactSpec) -> AddedCo
         contact_id = _insert(connection, context, shop_id, wanted)
         return AddedContact(_reloaded(connection, shop_id, contact_id), True, generated)
 
-    return write(context, work, what="contact")
+    return write(context, work, what="contact", shops=[shop_id])
 
 
 def replace_contacts(
-    *, context: Context, shop_id: int, specs: Sequence[ContactSpec]
+    *, context: Context, shop_id: int, specs: CheckedContacts | Sequence[ContactSpec]
 ) -> ReplacedContacts:
-    """Make the shop's contacts exactly `specs` (all checked first: all or nothing).
+    """Make the shop's contacts exactly `specs` (all checked first, unless they were: all or
+    nothing).
 
     Contacts that stay keep their id and, unless a new one is given, their secret; new webhooks
     without a secret get a generated one.
     """
     open_database(context=context)
-    allow = context.settings.webhook_allow_private
-    checked = {
-        (c.kind, c.target): c for c in (check_contact(s, allow_private=allow) for s in specs)
-    }
+    if not isinstance(specs, CheckedContacts):
+        specs = check_contacts_now(settings=context.settings, specs=specs)
+    checked = {(c.kind, c.target): c for c in specs.specs}
 
     def work(connection: Connection) -> ReplacedContacts:
-        _require_shop(connection, shop_id)
+        _lock_shop(connection, shop_id)
         current = {(c.kind, c.target): c for c in stored.shop_contacts(connection, shop_id)}
         stale = [c.id for key, c in current.items() if key not in checked]
         if stale:
@@ -111,7 +96,7 @@ def replace_contacts(
                 generated[contact_id] = secret
         return ReplacedContacts(stored.shop_contacts(connection, shop_id), generated)
 
-    return write(context, work, what="contacts")
+    return write(context, work, what="contacts", shops=[shop_id])
 
 
 def list_contacts(*, context: Context, shop_id: int) -> list[Contact]:
@@ -127,10 +112,12 @@ def remove_contact(*, context: Context, shop_id: int, contact_id: int) -> None:
     open_database(context=context)
 
     def work(connection: Connection) -> None:
-        if not stored.delete_contacts(connection, shop_id=shop_id, ids=[contact_id]):
+        if not lock_shops(connection, [shop_id]) or not stored.delete_contacts(
+            connection, shop_id=shop_id, ids=[contact_id]
+        ):
             raise NotFound(f"shop {shop_id} has no contact {contact_id}")
 
-    write(context, work, what="contact")
+    write(context, work, what="contact", shops=[shop_id])
 
 
 def remove_contacts(*, context: Context, shop_id: int) -> int:
@@ -138,38 +125,22 @@ def remove_contacts(*, context: Context, shop_id: int) -> int:
     open_database(context=context)
 
     def work(connection: Connection) -> int:
-        _require_shop(connection, shop_id)
+        _lock_shop(connection, shop_id)
         return stored.delete_contacts(connection, shop_id=shop_id)
 
-    return write(context, work, what="contacts")
-
-
-def check_contact(spec: ContactSpec, *, allow_private: bool) -> ContactSpec:
-    """Return the contact in normal form, or raise Unacceptable saying what is wrong."""
-    try:
-        if spec.kind is ChannelKind.EMAIL:
-            if spec.secret is not None:
-                raise ValueError("only webhooks have a signing secret")
-            return ContactSpec(spec.kind, normalize_email(spec.target))
-        if spec.kind not in (ChannelKind.WEBHOOK, ChannelKind.SLACK):
-            raise ValueError(f"a shop contact is email, webhook or slack, not {spec.kind}")
-        url = check_web_url(spec.target, allow_plain_http=allow_private)
-        if spec.secret is not None:
-            if spec.kind is not ChannelKind.WEBHOOK:
-                raise ValueError("only webhooks have a signing secret")
-            check_secret(spec.secret)
-        if not allow_private:
-            parts = urlsplit(url)
-            check_host(parts.hostname or "", parts.port or 443)
-    except (ValueError, ForbiddenTarget) as error:
-        raise Unacceptable.of_field(
-            "contacts", str(error), message=f"contact refused: {error}"
-        ) from None
-    return ContactSpec(spec.kind, url, spec.secret)
+    return write(context, work, what="contacts", shops=[shop_id])
 
 
 def _require_shop(connection: Connection, shop_id: int) -> None:
     if not existing_shops(connection, [shop_id]):
+        raise NotFound(f"there is no shop {shop_id}")
+
+
+def _lock_shop(connection: Connection, shop_id: int) -> None:
+    """Lock the shop's row before its contacts: every writer of a shop's rows locks the shop
+    first (db/catalog/shops.py), so two requests changing its contacts queue instead of
+    inserting the same contact at once or deadlocking over its delivery records."""
+    if not lock_shops(connection, [shop_id]):
         raise NotFound(f"there is no shop {shop_id}")
 
 

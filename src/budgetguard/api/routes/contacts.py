@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
+from starlette.concurrency import run_in_threadpool
 
 from budgetguard.api.dependencies import Wired
 from budgetguard.api.responses import problems
@@ -12,7 +13,7 @@ from budgetguard.api.schemas.contacts import ContactOut, ContactsIn, ContactsOut
 from budgetguard.api.schemas.fields import LARGEST_BIG_ID, LARGEST_ID
 from budgetguard.domain.recipients import ChannelKind
 from budgetguard.services import contacts
-from budgetguard.services.contacts import ContactSpec
+from budgetguard.services.contact_checks import ContactSpec, check_contacts
 
 router = APIRouter(prefix="/shops/{shop_id}/contacts", tags=["contacts"])
 
@@ -27,13 +28,19 @@ def list_contacts(*, wired: Wired, shop_id: ShopPath) -> ContactsOut:
 
 
 @router.put("", operation_id="contacts-put", responses=problems(404))
-def replace_contacts(*, wired: Wired, shop_id: ShopPath, body: ContactsIn) -> ContactsOut:
+async def replace_contacts(*, wired: Wired, shop_id: ShopPath, body: ContactsIn) -> ContactsOut:
     """Make the shop's contacts exactly these (all checked first: all or nothing).
 
     A new webhook without a secret gets one; it is shown in `new_secrets` this once only.
     """
+    # Async: the hosts are looked up while no request thread waits (a resolver that never
+    # answers costs this request BUDGETGUARD_CONTACT_LOOKUP_TIMEOUT, and nobody else anything).
     specs = [ContactSpec(ChannelKind(c.kind), c.target, c.secret) for c in body.contacts]
-    replaced = contacts.replace_contacts(context=wired.context, shop_id=shop_id, specs=specs)
+    settings = wired.context.settings
+    checked = await check_contacts(settings=settings, specs=specs, resolver=wired.resolver)
+    replaced = await run_in_threadpool(
+        contacts.replace_contacts, context=wired.context, shop_id=shop_id, specs=checked
+    )
     return ContactsOut(
         contacts=[ContactOut.of(c) for c in replaced.contacts],
         new_secrets={str(i): secret for i, secret in replaced.new_secrets.items()},

@@ -33,7 +33,10 @@ class ContactOut(BaseModel):
     id: int
     shop_id: int
     kind: ContactKind
-    target: str = Field(description="The address or URL (a Slack URL shortened; never a secret).")
+    target: str = Field(
+        description="The address or URL as the logs show it: never credentials, a query or a "
+        "secret; a Slack URL only its host (its path is its token)."
+    )
     has_secret: bool
     created_at: datetime
     disabled_at: datetime | None = Field(description="When a 410 Gone disabled it, if so.")

@@ -9,9 +9,14 @@ rebinding) cannot slip through. An address written in the URL is checked before 
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from functools import cache
+from typing import Protocol
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
@@ -50,16 +55,67 @@ def check_literal(host: str) -> None:
         _refuse(host, [host])
 
 
-def check_host(host: str, port: int) -> None:
-    """Refuse `host` unless every address it resolves to now is public (blocking; for adding)."""
+class Resolver(Protocol):
+    """Resolves a host name to its addresses, blocking as getaddrinfo does; raises OSError
+    (or UnicodeError, for a name IDNA cannot encode) when it cannot."""
+
+    def __call__(self, host: str, port: int) -> list[str]: ...
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The system's resolver (getaddrinfo): what the HTTP client's resolver asks too."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+LOOKUP_THREADS = 16
+"""Lookups of contacts' hosts in flight at once; more wait their turn (within their timeout)."""
+
+
+@cache
+def _lookups() -> ThreadPoolExecutor:
+    # Threads of their own: a resolver that never answers holds one of these until the system
+    # gives up, never a thread that serves requests. Made at first use, never at import.
+    return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="contact-lookup")
+
+
+def check_host(host: str, port: int, *, resolver: Resolver, timeout: float) -> None:
+    """Refuse `host` unless every address it resolves to now, within `timeout` seconds, is
+    public (blocking the caller for at most that long: for commands)."""
     if is_address(host):
         _refuse(host, [host])
         return
+    lookup = _lookups().submit(resolver, host, port)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+        addresses = lookup.result(timeout)
+    except FutureTimeout:
+        lookup.cancel()
+        raise _too_slow(host, timeout) from None
+    except (OSError, UnicodeError) as error:
         raise ForbiddenTarget(f"cannot resolve {host}: {error}") from None
-    _refuse(host, (str(info[4][0]) for info in infos))
+    _refuse(host, addresses)
+
+
+async def check_host_soon(host: str, port: int, *, resolver: Resolver, timeout: float) -> None:
+    """`check_host` for an event loop: it waits for the lookup without holding a thread."""
+    if is_address(host):
+        _refuse(host, [host])
+        return
+    lookup: Future[list[str]] = _lookups().submit(resolver, host, port)
+    try:
+        async with asyncio.timeout(timeout):
+            addresses = await asyncio.wrap_future(lookup)
+    except TimeoutError:
+        raise _too_slow(host, timeout) from None
+    except (OSError, UnicodeError) as error:
+        raise ForbiddenTarget(f"cannot resolve {host}: {error}") from None
+    _refuse(host, addresses)
+
+
+def _too_slow(host: str, timeout: float) -> ForbiddenTarget:
+    return ForbiddenTarget(
+        f"{host} did not resolve within {timeout:g} s (BUDGETGUARD_CONTACT_LOOKUP_TIMEOUT)"
+    )
 
 
 class GuardedResolver(AbstractResolver):

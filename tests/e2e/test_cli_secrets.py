@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from budgetguard.db.schema.tables import contacts
 from budgetguard.services.secrets import NO_KEY_WARNING
 from support.cli import cli_env, invoke
 from support.platform import Platform
-from support.server import start_serve
+from support.server import AUTH, api_in_thread, start_serve
+from support.world import World
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -127,3 +129,28 @@ def test_serve_warns_once_without_a_key_and_seals_clear_contacts_with_one(
     assert without.err.read_text().count("BUDGETGUARD_SECRET_KEY is not set") == 1
     assert "BUDGETGUARD_SECRET_KEY" not in keyed.err.read_text()
     assert (still_clear, stored_secrets(engine)) == ([SECRET], [None])
+
+
+def test_contacts_put_over_http_with_a_key_are_stored_sealed_and_listed_without_secrets(
+    world: World, engine: Engine
+) -> None:
+    keyed = world.with_settings(secret_key=KEY_A)
+    keyed.platform.add_shop(1)
+    hook = "https://93.184.215.14/hook?token=t0ken"
+    body = {"contacts": [{"kind": "webhook", "target": hook, "secret": SECRET}]}
+    with (
+        api_in_thread(keyed.context) as (url, _runtime, _bell),
+        httpx.Client(base_url=url, headers=AUTH, timeout=60) as http,
+    ):
+        first = http.put("/v1/shops/1/contacts", json=body)
+        again = http.put("/v1/shops/1/contacts", json=body)
+        listed = http.get("/v1/shops/1/contacts")
+
+    assert (first.status_code, again.status_code, listed.status_code) == (200, 200, 200)
+    assert first.json()["contacts"][0]["id"] == again.json()["contacts"][0]["id"]
+    assert SECRET not in listed.text
+    assert listed.json()["contacts"][0]["has_secret"] is True
+    with engine.connect() as connection:
+        (row,) = connection.execute(select(contacts)).mappings()
+    assert SECRET not in str(dict(row))
+    assert "t0ken" not in str(dict(row))

@@ -56,9 +56,10 @@ def contact_from(values: Mapping[Any, Any], keyring: Keyring = NO_KEYS) -> Conta
     why in `unreadable`: delivering to it fails (and is retried), listing it still works.
     """
     target, secret, unreadable = values["target"], values["secret"], None
-    if values["sealed"] is not None:
+    sealed = values["sealed"]
+    if sealed is not None:
         try:
-            opened = keyring.open(values["sealed"])
+            opened = keyring.open(sealed)
             target, secret = opened.target, opened.secret
         except Unreadable as error:
             unreadable = f"the contact's URL and secret cannot be read: {error}"

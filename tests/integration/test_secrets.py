@@ -10,7 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from budgetguard.db.plumbing.sealing import Keyring
+from budgetguard.db.outbox.sealed_contacts import contacts_after, reseal
+from budgetguard.db.plumbing.sealing import Keyring, with_keyring
 from budgetguard.db.schema.tables import contacts
 from budgetguard.domain.delivery import Status
 from budgetguard.domain.recipients import ChannelKind
@@ -109,6 +110,20 @@ def test_a_sealed_webhook_is_signed_with_its_own_secret(local: World) -> None:
     assert got.payload is not None, "the reference library verified the signature"
     (record,) = list_deliveries(context=sealed.context)
     assert record.status is Status.DELIVERED
+
+
+def test_a_sealed_slack_url_reaches_its_receiver_whole(local: World) -> None:
+    sealed = keyed(local, KEY_A)
+    with webhook_receiver() as slack:
+        overspend(sealed, 1)
+        token_url = slack.url("/services/T0/B0/slacktoken123?channel=budget")
+        spec = ContactSpec(ChannelKind.SLACK, token_url)
+        add_contact(context=sealed.context, shop_id=1, spec=spec)
+
+        sealed.check("2020-07-31")
+
+    assert "slacktoken123" not in stored_text(sealed)
+    assert [r.path for r in slack.received] == ["/services/T0/B0/slacktoken123?channel=budget"]
 
 
 def test_keys_rotate_the_new_one_first_then_rotate_secrets_then_the_old_one_goes(
@@ -214,3 +229,25 @@ def test_rotation_names_the_contacts_no_key_opens_and_leaves_them_as_they_are(
 
     assert (report.done[Resealed.UNREADABLE], report.unreadable) == (1, [before[0]["id"]])
     assert raw_rows(lost) == before
+
+
+def test_rotation_leaves_a_contact_written_since_it_was_read_as_written(local: World) -> None:
+    """`rotate-secrets` beside a running service: a contact replaced between the batch's read and
+    its write keeps what the writer wrote (already under the current key)."""
+    old, new = keyed(local, KEY_A), keyed(local, f"{KEY_B},{KEY_A}")
+    old.platform.add_shop(1)
+    url = "https://93.184.215.14/hook"
+    hook(old, 1, url)
+    with new.context.engine.connect() as connection:
+        (stale,) = contacts_after(connection, after_id=0, limit=10, clear_only=False)
+    fresh_secret = "whsec_" + "B" * 40
+    hook(new, 1, url, fresh_secret)  # written meanwhile, under KEY_B
+    written = raw_rows(new)
+
+    with new.context.engine.begin() as connection:
+        outcome = reseal(with_keyring(connection, new.context.settings.keyring), stale)
+
+    assert outcome is Resealed.CHANGED
+    assert raw_rows(new) == written
+    (listed,) = list_contacts(context=new.context, shop_id=1)
+    assert listed.secret == fresh_secret

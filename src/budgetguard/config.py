@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
 from budgetguard.domain.errors import ConfigError
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
@@ -71,6 +72,22 @@ class Settings(BaseSettings):
     # --- contacts and the SSRF guard (issue 11) ---
     # Seconds a contact's host may take to resolve when it is added (a slow resolver: 422).
     contact_lookup_timeout: float = Field(default=2.0, gt=0, le=30)
+
+    # --- secrets at rest (issue 11; README "Secrets at rest") -----------------------------
+    secret_key: SecretStr | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _readable_secret_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            Keyring.parse(value.get_secret_value())  # the messages never repeat a key
+        return value
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The Fernet keys of BUDGETGUARD_SECRET_KEY (none: contacts are stored in clear)."""
+        text = "" if self.secret_key is None else self.secret_key.get_secret_value()
+        return Keyring.parse(text) if text.strip() else NO_KEYS
 
     @field_validator("operator_channels", mode="before")
     @classmethod

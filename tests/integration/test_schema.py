@@ -60,7 +60,7 @@ def apply_by_hand(engine: Engine, sql: str) -> None:
 
 
 def test_the_migrations_keep_their_revision_ids() -> None:
-    assert revisions.head_revision() == "0004"
+    assert revisions.head_revision() == "0005"
 
 
 def test_an_empty_database_gets_exactly_the_schema_the_code_expects(fresh_engine: Engine) -> None:
@@ -87,18 +87,17 @@ def test_a_database_at_an_older_revision_upgrades_to_the_newest(fresh_engine: En
     open_database(context=context)
 
 
-def test_a_database_set_up_before_the_layout_change_is_current_as_it_stands(
+def test_a_database_set_up_before_the_layout_change_upgrades_to_the_newest_schema(
     fresh_engine: Engine, backend: str
 ) -> None:
     """The migration as the code before the move by layers printed it (`db sql`), applied by
-    hand to the legacy database: budgetguard after the move accepts it as it is."""
+    hand to the legacy database: budgetguard after the move upgrades it (0005 adds a column)."""
     load_dump(fresh_engine)
     apply_by_hand(fresh_engine, (FIXTURES / f"schema_0004_{backend}.sql").read_text())
     context = Context(Settings(), fresh_engine)
 
+    assert upgrade_database(context=context) == ("0004", revisions.head_revision())
     open_database(context=context)
-
-    assert upgrade_database(context=context) == ("0004", "0004")
     with fresh_engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     assert story(fresh_engine) == [JUNE_30, JULY_1]

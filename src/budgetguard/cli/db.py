@@ -1,13 +1,16 @@
-"""`budgetguard db upgrade|sql|seed-sample`."""
+"""`budgetguard db upgrade|sql|seed-sample|rotate-secrets|new-secret-key`."""
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from budgetguard.domain.errors import BudgetguardError
 from budgetguard.services.database import migration_sql, seed_sample_data, upgrade_database
+from budgetguard.services.secrets import Resealed, SealingReport, new_secret_key, rotate_secrets
 
 db_app = typer.Typer(
     help="Create, upgrade, print and seed the database schema.", no_args_is_help=True
@@ -51,6 +54,37 @@ def db_seed_sample(ctx: typer.Context) -> None:
         f"Sample data: {seeded.shops_added} shops and {seeded.budgets_added} budgets added, "
         f"{seeded.rows_already_present} rows already present."
     )
+
+
+@db_app.command("rotate-secrets")
+def db_rotate_secrets(ctx: typer.Context) -> None:
+    """Encrypt every contact's URL and secret with the first key of BUDGETGUARD_SECRET_KEY."""
+    with ctx.obj.context() as context:
+        report = rotate_secrets(context=context, progress=_progress)
+    done = report.done
+    typer.echo(
+        f"Secrets: {done[Resealed.SEALED] + done[Resealed.ROTATED]} contacts encrypted with the "
+        f"first key ({done[Resealed.SEALED]} of them were in clear), {done[Resealed.CURRENT]} "
+        f"already were, {done[Resealed.CHANGED]} written meanwhile, "
+        f"{done[Resealed.UNREADABLE]} unreadable."
+    )
+    if report.unreadable:
+        ids = ", ".join(str(i) for i in report.unreadable[:20])
+        more = "…" if len(report.unreadable) > 20 else ""
+        raise BudgetguardError(
+            f"no key of BUDGETGUARD_SECRET_KEY decrypts {len(report.unreadable)} contacts "
+            f"(ids {ids}{more}): put back the key they were encrypted with and run this again"
+        )
+
+
+def _progress(report: SealingReport) -> None:
+    sys.stderr.write(f"budgetguard: {report.seen} contacts looked at…\n")
+
+
+@db_app.command("new-secret-key")
+def db_new_secret_key() -> None:
+    """Print a fresh key for BUDGETGUARD_SECRET_KEY (Fernet: URL-safe base64 of 32 bytes)."""
+    typer.echo(new_secret_key())
 
 
 def register(app: typer.Typer) -> None:

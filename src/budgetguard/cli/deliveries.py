@@ -17,6 +17,7 @@ from budgetguard.notify.channels.console import ConsoleChannel
 from budgetguard.notify.runner import Control
 from budgetguard.services import deliveries
 from budgetguard.services.deliveries import LIST_LIMIT
+from budgetguard.services.secrets import seal_clear_contacts
 
 deliveries_app = typer.Typer(help="Inspect and retry delivery records.", no_args_is_help=True)
 
@@ -33,6 +34,7 @@ def deliver(
     """Deliver queued notifications to every recipient, until SIGINT/SIGTERM (or --once)."""
     with ctx.obj.context() as context:
         delivery = delivery_setup(context, ConsoleChannel(sys.stdout, json_lines=json_lines))
+        seal_clear_contacts(context=context)
         if once:
             report = deliveries.deliver_due(context=context, delivery=delivery)
         else:

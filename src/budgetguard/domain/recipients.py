@@ -90,6 +90,9 @@ class Contact:
     disabled_at: datetime | None = None
     disabled_reason: str | None = None
     secret: str | None = field(default=None, repr=False)
+    unreadable: str | None = None
+    """Why its sealed URL and secret cannot be read (no key, or a wrong one); None when they can.
+    A delivery to it fails and is retried; `target` is then a stand-in without secrets."""
 
     @property
     def recipient(self) -> Recipient:

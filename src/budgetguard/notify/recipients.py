@@ -48,6 +48,11 @@ class Unroutable(Exception):
     """A delivery record whose recipient no longer exists: it is dead without an attempt."""
 
 
+class Unreadable(Exception):
+    """A contact whose encrypted URL and secret cannot be read (BUDGETGUARD_SECRET_KEY is
+    missing or wrong): the attempt fails and is retried, as the key may be fixed meanwhile."""
+
+
 @dataclass(frozen=True)
 class Recipients:
     """Resolves claimed records to recipients, with the transports that reach them open."""
@@ -57,7 +62,8 @@ class Recipients:
     transports: Mapping[ChannelKind, Transport]
 
     def resolve(self, claimed: Claimed) -> Recipient:
-        """Return where `claimed` goes now, or raise Unroutable saying why it goes nowhere."""
+        """Return where `claimed` goes now, or raise Unroutable saying why it goes nowhere (or
+        Unreadable when its contact cannot be read now)."""
         if claimed.recipient == CONSOLE_KEY:
             return Recipient(ChannelKind.CONSOLE)
         if is_operator_key(claimed.recipient):
@@ -70,6 +76,8 @@ class Recipients:
             raise Unroutable(CONTACT_REMOVED)
         if contact.disabled_at is not None:
             raise Unroutable(f"the contact is disabled ({contact.disabled_reason})")
+        if contact.unreadable is not None:
+            raise Unreadable(contact.unreadable)
         return contact.recipient
 
 

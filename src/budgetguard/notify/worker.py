@@ -22,7 +22,7 @@ from budgetguard.domain.delivery import Candidate, Claimed, DeliveryReport, Pick
 from budgetguard.domain.recipients import CONSOLE_KEY, ChannelKind, Recipient
 from budgetguard.notify.channels.base import SendFailed
 from budgetguard.notify.channels.email import SMTP_CONNECTIONS
-from budgetguard.notify.recipients import Recipients, Unroutable
+from budgetguard.notify.recipients import Recipients, Unreadable, Unroutable
 
 log = logging.getLogger("budgetguard.notify")
 T = TypeVar("T")
@@ -228,6 +228,9 @@ class DeliveryWorker:
             recipient = self._recipients.resolve(claimed)
         except Unroutable as error:
             self._outcomes.append(Outcome(claimed, claimed.recipient, str(error), final=True))
+            return
+        except Unreadable as error:  # a missing or wrong key: retried, the others go on
+            self._outcomes.append(Outcome(claimed, claimed.recipient, str(error)))
             return
         except Exception as error:  # a bug in routing must not take the worker down either
             log.exception("unexpected failure routing delivery %s", claimed.id)

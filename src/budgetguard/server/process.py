@@ -31,6 +31,7 @@ from budgetguard.server.http import server_config, warn_if_few_files
 from budgetguard.server.logs import configure_logging
 from budgetguard.server.workers import Workers
 from budgetguard.services.database import open_database
+from budgetguard.services.secrets import seal_clear_contacts
 from budgetguard.services.uow import Context
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def run_server(settings: Settings, *, host: str, port: int) -> None:
     context = build_context(settings)
     try:
         _check_database(context)
+        seal_clear_contacts(context=context)
         api, _ = build_service(context)
         warn_if_few_files(settings)
         server = uvicorn.Server(server_config(api, settings, host=host, port=port))

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from budgetguard.config import Settings
 from budgetguard.db.plumbing.dialects import set_isolation
 from budgetguard.db.plumbing.retry import RACES, lost_a_race
+from budgetguard.db.plumbing.sealing import with_keyring
 from budgetguard.db.plumbing.shop_locks import shop_locks
 from budgetguard.domain.clock import Clock, utc_now
 
@@ -71,7 +72,7 @@ def connection(engine: Engine, isolation: Isolation) -> Iterator[Connection]:
 def reading(context: Context) -> Iterator[Connection]:
     """A connection for reads; what it reads is not held after the block."""
     with connection(context.engine, Isolation.DEFAULT) as connected:
-        yield connected
+        yield with_keyring(connected, context.settings.keyring)
 
 
 def transaction(connected: Connection, work: Callable[[Connection], T], *, what: str) -> T:
@@ -103,6 +104,7 @@ def write(
     their transactions begin (db/plumbing/shop_locks.py).
     """
     with connection(context.engine, isolation) as connected:
+        with_keyring(connected, context.settings.keyring)  # contacts are sealed and opened with it
         if not shops:
             return transaction(connected, work, what=what)
         with shop_locks(connected, shops, isolation=isolation.value):

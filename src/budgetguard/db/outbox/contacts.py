@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.outbox.rows import contact_from
+from budgetguard.db.outbox.rows import contact_from, contact_values
+from budgetguard.db.plumbing.sealing import keyring_of
 from budgetguard.db.schema.tables import contacts, deliveries
 from budgetguard.domain.delivery import CONTACT_REMOVED, Status
 from budgetguard.domain.recipients import ChannelKind, Contact
@@ -20,9 +21,11 @@ def find_contact(
     connection: Connection, *, shop_id: int, kind: ChannelKind, target: str
 ) -> Contact | None:
     c = contacts.c
-    query = select(contacts).where(c.shop_id == shop_id, c.kind == kind.value, c.target == target)
+    keyring = keyring_of(connection)
+    forms = keyring.stored_forms(target)  # in clear, or sealed under any key
+    query = select(contacts).where(c.shop_id == shop_id, c.kind == kind.value, c.target.in_(forms))
     row = connection.execute(query).first()
-    return None if row is None else contact_from(row._mapping)
+    return None if row is None else contact_from(row._mapping, keyring)
 
 
 def insert_contact(
@@ -34,8 +37,9 @@ def insert_contact(
     secret: str | None,
     now: datetime,
 ) -> int:
-    """Add a contact; return its id."""
-    values = {"shop_id": shop_id, "kind": kind.value, "target": target, "secret": secret}
+    """Add a contact; return its id. Its URL and secret are sealed when there is a key."""
+    values = {"shop_id": shop_id, "kind": kind.value}
+    values |= contact_values(keyring_of(connection), kind=kind.value, target=target, secret=secret)
     key = connection.execute(
         contacts.insert().values(created_at=now, **values)
     ).inserted_primary_key
@@ -45,10 +49,20 @@ def insert_contact(
 
 
 def enable_contact(connection: Connection, contact_id: int, *, secret: str | None) -> None:
-    """Enable a contact again (after a 410), with a new secret when one is given."""
+    """Enable a contact again (after a 410), with a new secret when one is given.
+
+    Its URL and secret are written again, sealed when there is a key (a contact stored in clear
+    is sealed here the first time it is written with a key). One that cannot be opened is only
+    enabled: what it holds cannot be written again.
+    """
     values: dict[str, Any] = {"disabled_at": None, "disabled_reason": None}
-    if secret is not None:
-        values["secret"] = secret
+    keyring = keyring_of(connection)
+    row = connection.execute(select(contacts).where(contacts.c.id == contact_id)).first()
+    current = None if row is None else contact_from(row._mapping, keyring)
+    if current is not None and current.unreadable is None:
+        kind, target = current.kind.value, current.target
+        fresh = current.secret if secret is None else secret
+        values |= contact_values(keyring, kind=kind, target=target, secret=fresh)
     connection.execute(update(contacts).where(contacts.c.id == contact_id).values(**values))
 
 
@@ -64,7 +78,8 @@ def disable_contact(connection: Connection, contact_id: int, *, now: datetime, r
 def shop_contacts(connection: Connection, shop_id: int) -> list[Contact]:
     """The shop's contacts, oldest first."""
     query = select(contacts).where(contacts.c.shop_id == shop_id).order_by(contacts.c.id)
-    return [contact_from(row._mapping) for row in connection.execute(query)]
+    keyring = keyring_of(connection)
+    return [contact_from(row._mapping, keyring) for row in connection.execute(query)]
 
 
 def delete_contacts(connection: Connection, *, shop_id: int, ids: list[int] | None = None) -> int:

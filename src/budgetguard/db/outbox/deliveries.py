@@ -24,6 +24,7 @@ from budgetguard.db.outbox.rows import (
     to_notification,
 )
 from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.plumbing.sealing import Keyring, keyring_of
 from budgetguard.db.schema.tables import contacts, deliveries, notifications
 from budgetguard.domain.delivery import (
     LOST_LAST_ATTEMPT,
@@ -116,11 +117,12 @@ def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
         )
         .where(one_of(d.id, connection.dialect.name, "claimed", ids))
     )
-    by_id = {row.delivery_id: _claimed(row) for row in connection.execute(query)}
+    keyring = keyring_of(connection)
+    by_id = {row.delivery_id: _claimed(row, keyring) for row in connection.execute(query)}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _record(row: Any) -> DeliveryRecord:
+def _record(row: Any, keyring: Keyring) -> DeliveryRecord:
     return DeliveryRecord(
         id=row.id,
         notification_id=row.notification_id,
@@ -133,12 +135,12 @@ def _record(row: Any) -> DeliveryRecord:
         last_error=row.last_error,
         created_at=row.created_at,
         delivered_at=row.delivered_at,
-        contact=joined_contact(row),
+        contact=joined_contact(row, keyring),
     )
 
 
-def _claimed(row: Any) -> Claimed:
-    contact = joined_contact(row)
+def _claimed(row: Any, keyring: Keyring) -> Claimed:
+    contact = joined_contact(row, keyring)
     return Claimed(
         id=row.delivery_id,
         recipient=row.recipient,
@@ -212,7 +214,8 @@ def list_records(
     if before_id is not None:
         query = query.where(d.id < before_id)
     query = query.order_by(d.id.desc()).limit(limit)
-    return [_record(row) for row in connection.execute(query)]
+    keyring = keyring_of(connection)
+    return [_record(row, keyring) for row in connection.execute(query)]
 
 
 def retry_records(

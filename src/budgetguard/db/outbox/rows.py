@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from budgetguard.db.plumbing.sealing import NO_KEYS, SEALED_KINDS, Keyring, Unreadable
 from budgetguard.db.schema.tables import contacts
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
@@ -48,18 +49,41 @@ def to_notification(row: Any, *, attempted: int = 0) -> Notification:
     )
 
 
-def contact_from(values: Mapping[Any, Any]) -> Contact:
-    """Build a contact from a `bg_contacts` row's values, by column name."""
+def contact_from(values: Mapping[Any, Any], keyring: Keyring = NO_KEYS) -> Contact:
+    """Build a contact from a `bg_contacts` row's values, by column name, opening what is sealed.
+
+    A sealed contact that `keyring` cannot open keeps its stand-in target, no secret, and says
+    why in `unreadable`: delivering to it fails (and is retried), listing it still works.
+    """
+    target, secret, unreadable = values["target"], values["secret"], None
+    sealed = values["sealed"]
+    if sealed is not None:
+        try:
+            opened = keyring.open(sealed)
+            target, secret = opened.target, opened.secret
+        except Unreadable as error:
+            unreadable = f"the contact's URL and secret cannot be read: {error}"
     return Contact(
         id=values["id"],
         shop_id=values["shop_id"],
         kind=ChannelKind(values["kind"]),
-        target=values["target"],
-        secret=values["secret"],
+        target=target,
+        secret=secret,
         created_at=values["created_at"],
         disabled_at=values["disabled_at"],
         disabled_reason=values["disabled_reason"],
+        unreadable=unreadable,
     )
+
+
+def contact_values(
+    keyring: Keyring, *, kind: str, target: str, secret: str | None
+) -> dict[str, Any]:
+    """The stored columns of a contact: sealed when there is a key and its kind is sealed."""
+    if keyring.active and kind in SEALED_KINDS:
+        stand_in, sealed = keyring.seal(target, secret)
+        return {"target": stand_in, "secret": None, "sealed": sealed}
+    return {"target": target, "secret": secret, "sealed": None}
 
 
 def contact_columns() -> list[ColumnElement[Any]]:
@@ -67,8 +91,9 @@ def contact_columns() -> list[ColumnElement[Any]]:
     return [column.label(f"c_{column.name}") for column in contacts.c]
 
 
-def joined_contact(row: Any) -> Contact | None:
+def joined_contact(row: Any, keyring: Keyring = NO_KEYS) -> Contact | None:
     """The contact of a row selected with `contact_columns()`, or None (no contact)."""
     if row.c_id is None:
         return None
-    return contact_from({column.name: row._mapping[f"c_{column.name}"] for column in contacts.c})
+    values = {column.name: row._mapping[f"c_{column.name}"] for column in contacts.c}
+    return contact_from(values, keyring)

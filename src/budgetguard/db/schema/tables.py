@@ -158,6 +158,9 @@ contacts = Table(
     # Set when the receiver answered 410 Gone; adding the contact again enables it.
     Column("disabled_at", UtcDateTime, nullable=True),
     Column("disabled_reason", String(255), nullable=True),
+    # A webhook's or Slack contact's URL and secret, encrypted (db/plumbing/sealing.py), when
+    # BUDGETGUARD_SECRET_KEY is set: `target` then holds a stand-in, `secret` NULL.
+    Column("sealed", Text, nullable=True),
     UniqueConstraint("shop_id", "kind", "target"),
 )
 

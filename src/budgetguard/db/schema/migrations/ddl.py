@@ -30,3 +30,20 @@ def create_index(name: str, table: str, columns: list[str]) -> None:
         ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes(table)
     }:
         op.create_index(name, table, columns)
+
+
+def add_column(table: str, column: sa.Column[object]) -> None:
+    """ADD COLUMN unless the table has a column of that name.
+
+    MariaDB and PostgreSQL say `IF NOT EXISTS` themselves; MySQL 8 and SQLite cannot, so look
+    first when connected (SQLite's DDL is transactional: a failed run left nothing behind).
+    """
+    context = op.get_context()
+    dialect = context.dialect
+    if dialect.name == "postgresql" or getattr(dialect, "is_mariadb", False):
+        op.add_column(table, column, if_not_exists=True)
+        return
+    if context.as_sql or column.name not in {
+        existing["name"] for existing in sa.inspect(op.get_bind()).get_columns(table)
+    }:
+        op.add_column(table, column)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import warnings
 from typing import Any
@@ -16,18 +17,39 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Plain driver names map to the drivers budgetguard installs.
 _DEFAULT_DRIVERS = {"mysql": "pymysql", "mariadb": "pymysql", "postgresql": "psycopg"}
 _MIN_SQLITE = (3, 35)
+_SETTING = "BUDGETGUARD_DATABASE_URL"
+_MAX_PORT = 65535
+# scheme://user:PASSWORD@ — the password is whatever lies between the user's colon and the last
+# "@" before the host (a password may itself hold "@" or ":" when it is not percent-encoded).
+_PASSWORD = re.compile(r"^(?P<head>[^:/@]*://[^:/@]*:)(?P<password>.*)@(?P<tail>[^@]*)$", re.S)
+
+
+def masked(url: str) -> str:
+    """`url` for a message: its password replaced by ***; a text that is not laid out as a URL
+    (so that no one can tell where a password would be) is not repeated at all."""
+    if "://" not in url:
+        return "(not shown: expected dialect://user:password@host:port/database)"
+    found = _PASSWORD.match(url)
+    shown = url if found is None else f"{found['head']}***@{found['tail']}"
+    return repr(shown)
 
 
 def parse_database_url(url: str) -> URL:
-    """Parse a SQLAlchemy URL, choosing budgetguard's driver where the URL names none."""
+    """Parse a SQLAlchemy URL, choosing budgetguard's driver where the URL names none.
+
+    An unusable URL is a ConfigError naming the setting; its password is never repeated.
+    """
     try:
         parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    except exc.ArgumentError:
-        raise ConfigError(f"BUDGETGUARD_DATABASE_URL: not a database URL: {url!r}") from None
+    except (exc.ArgumentError, ValueError):
+        # SQLAlchemy raises a bare ValueError for a port that is not a number.
+        raise ConfigError(f"{_SETTING}: not a database URL: {masked(url)}") from None
+    if parsed.port is not None and not 0 < parsed.port <= _MAX_PORT:
+        raise ConfigError(f"{_SETTING}: the port {parsed.port} is not between 1 and {_MAX_PORT}")
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "mysql", "mariadb", "postgresql"}:
         raise ConfigError(
-            f"BUDGETGUARD_DATABASE_URL: unsupported database {backend!r} "
+            f"{_SETTING}: unsupported database {backend!r} "
             "(use sqlite, mysql, mariadb or postgresql)"
         )
     if "+" not in parsed.drivername and backend in _DEFAULT_DRIVERS:

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
     delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
 
+    # --- database timeouts and outages (issue 11) ---
+    # Seconds any wait for the database may take: an answer to a statement (PyMySQL's read and
+    # write timeouts, psycopg's wait), a connection, SQLite's write lock, a pooled connection.
+    database_timeout: float = Field(default=10.0, gt=0, le=3_600)
+
     @field_validator("operator_channels", mode="before")
     @classmethod
     def _split_channels(cls, value: Any) -> Any:

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from budgetguard.api.metrics import Metrics
 from budgetguard.api.problems import Unauthorized
+from budgetguard.api.readiness import Readiness
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.services.uow import Context
 
@@ -56,6 +57,7 @@ class Runtime:
     keys: KeyRing
     metrics: Metrics
     wake_delivery: Callable[[], None] = field(default=_nothing)
+    readiness: Readiness = field(default_factory=Readiness)
 
     def evaluated(self, queued: ChunkResult | None) -> None:
         """Count a request's evaluation, if it ran; ring the deliverer when it queued some."""

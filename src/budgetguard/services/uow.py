@@ -9,9 +9,11 @@ Two kinds of transaction, chosen by the use case:
 SQLite's transactions are serial whatever is asked (BEGIN IMMEDIATE).
 
 Either way, a transaction that loses a race to a concurrent writer (a deadlock, a serialisation
-failure, SQLite's busy database, a duplicate key) is rolled back and run again, up to ATTEMPTS
-times: the work function must therefore be safe to run twice, which it is when it only talks to
-the database through its connection.
+failure, a duplicate key) is rolled back and run again, up to ATTEMPTS times: the work function
+must therefore be safe to run twice, which it is when it only talks to the database through its
+connection. A database that does not answer within BUDGETGUARD_DATABASE_TIMEOUT (a lost or
+silent connection, SQLite's write lock held elsewhere for all of it) is an outage, raised at
+once: waiting it out ATTEMPTS times would only make the caller wait six times as long.
 """
 
 from __future__ import annotations

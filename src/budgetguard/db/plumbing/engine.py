@@ -10,10 +10,17 @@ from typing import Any
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from budgetguard.db.plumbing.bounded import BoundedConnection
+from budgetguard.db.plumbing.shop_locks import bound_writer_wait
 from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
 
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""BUDGETGUARD_DATABASE_TIMEOUT's default."""
 CONNECT_TIMEOUT_SECONDS = 5
+"""A new connection takes at most this long (or the database timeout, if shorter)."""
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POOL_TIMEOUT_SECONDS = 30
+"""SQLite's lock wait and the pool's, where no database timeout applies (migrations)."""
 # Plain driver names map to the drivers budgetguard installs.
 _DEFAULT_DRIVERS = {"mysql": "pymysql", "mariadb": "pymysql", "postgresql": "psycopg"}
 _MIN_SQLITE = (3, 35)
@@ -59,15 +66,33 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """Return an engine for `url`, configured for its database."""
+def make_engine(
+    url: str, *, timeout: float | None = DEFAULT_TIMEOUT_SECONDS, **options: Any
+) -> Engine:
+    """Return an engine for `url`, configured for its database.
+
+    `timeout` bounds every wait for the database (BUDGETGUARD_DATABASE_TIMEOUT): an answer to a
+    statement, a new connection, SQLite's write lock, a connection from the pool. None lifts
+    the bound on answers, for work that may rightly take long (migrations).
+    """
     parsed = parse_database_url(url)
     backend = parsed.get_backend_name()
+    if backend != "sqlite" or parsed.database not in {None, "", ":memory:"}:
+        # (an in-memory SQLite database has one connection per thread, and no pool to wait on)
+        options.setdefault("pool_timeout", timeout or POOL_TIMEOUT_SECONDS)
     if backend == "sqlite":
-        return _sqlite_engine(parsed, **options)
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return _sqlite_engine(
+            parsed, busy_seconds=timeout or SQLITE_BUSY_TIMEOUT_SECONDS, **options
+        )
+    connect_timeout = min(CONNECT_TIMEOUT_SECONDS, timeout or CONNECT_TIMEOUT_SECONDS)
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        if parsed.get_driver_name() == "psycopg":
+            _bound_psycopg_answers(engine, timeout)
+        return engine
+    if parsed.get_driver_name() == "pymysql":
+        connect_args |= {"read_timeout": timeout, "write_timeout": timeout}
     # READ COMMITTED: InnoDB's INSERT ... SELECT then reads without locking the platform's rows.
     return create_engine(
         parsed,
@@ -78,7 +103,15 @@ def make_engine(url: str, **options: Any) -> Engine:
     )
 
 
-def _sqlite_engine(url: URL, **options: Any) -> Engine:
+def _bound_psycopg_answers(engine: Engine, timeout: float | None) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedConnection:
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.answer_timeout = timeout
+        return connection
+
+
+def _sqlite_engine(url: URL, *, busy_seconds: float, **options: Any) -> Engine:
     if sqlite3.sqlite_version_info < _MIN_SQLITE:
         raise ConfigError(
             f"SQLite {sqlite3.sqlite_version} is too old; budgetguard needs 3.35 or newer"
@@ -88,7 +121,8 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
         "ignore",
         message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal objects natively",
     )
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options)
+    engine = create_engine(url, connect_args={"timeout": busy_seconds}, **options)
+    bound_writer_wait(engine, busy_seconds)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -99,7 +133,7 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {round(busy_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -25,6 +25,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import exc, text
 from sqlalchemy.engine import Connection, Engine
 
+from budgetguard.domain.errors import DatabaseUnavailable
+
 STRIPES = 256
 # The first key of PostgreSQL's two-key advisory locks: budgetguard's shop locks ("bgsh").
 NAMESPACE = 0x62677368
@@ -67,12 +69,30 @@ def shop_locks(
 
 
 _writer_locks: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+_writer_waits: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
 _writer_locks_guard = threading.Lock()
+_UNBOUNDED = -1  # threading.Lock.acquire's "wait for ever"
 
 
-def _writer_lock(engine: Engine) -> threading.Lock:
+def bound_writer_wait(engine: Engine, seconds: float) -> None:
+    """Let a request of `engine` (SQLite) wait at most `seconds` for the process's write lock,
+    as long as SQLite's busy timeout lets it wait for another process's."""
+    _writer_waits[engine] = seconds
+
+
+@contextmanager
+def _writer_lock(engine: Engine) -> Iterator[None]:
     with _writer_locks_guard:
-        return _writer_locks.setdefault(engine, threading.Lock())
+        lock = _writer_locks.setdefault(engine, threading.Lock())
+    wait = _writer_waits.get(engine, _UNBOUNDED)
+    if not lock.acquire(timeout=wait):
+        raise DatabaseUnavailable(
+            f"SQLite's write lock is still held after {wait:g} s (BUDGETGUARD_DATABASE_TIMEOUT)"
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _outside_transaction(connection: Connection, statement: Any, params: dict[str, Any]) -> None:

@@ -19,11 +19,11 @@ from sqlalchemy.engine import make_url
 
 from budgetguard.bootstrap import build_context
 from budgetguard.config import Settings
-from budgetguard.db.schema.tables import budgets
+from budgetguard.db.schema.tables import budgets, spend_events
 from support.api import IN_JUNE, JUNE
 from support.cli import cli_env, run
 from support.platform import first_day
-from support.proxy import Proxy
+from support.proxy import Proxy, Reset
 from support.server import AUTH, ServeProcess, api_in_thread, start_serve
 from support.world import World
 
@@ -169,3 +169,67 @@ def test_readiness_on_a_healthy_database_is_ready(db_url: str, world: World) -> 
         answers = [httpx.get(f"{url}/readyz") for _ in range(3)]
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
+
+
+def stored_events(world: World) -> set[str]:
+    with world.context.engine.connect() as connection:
+        return set(connection.execute(select(spend_events.c.event_id)).scalars())
+
+
+@pytest.fixture
+def resetting(db_url: str, world: World) -> Iterator[tuple[str, Proxy]]:
+    """The API in a thread on the database through a proxy; shop 3 has a budget of 1000.00."""
+    world.platform.add_shop(3)
+    world.platform.set_budget(3, JUNE, "1000.00")
+    proxy, url = proxied(db_url)
+    context = build_context(Settings(database_url=url, database_timeout=TIMEOUT), clock=world.clock)
+    try:
+        with api_in_thread(context) as (base, _, _):
+            yield base, proxy
+    finally:
+        context.close()
+        proxy.close()
+
+
+def spend_all(base: str, events: list[str]) -> dict[str, httpx.Response]:
+    """Post each event once, eight at a time."""
+    with ThreadPoolExecutor(8) as pool:
+        return dict(zip(events, pool.map(lambda e: spend(base, e), events), strict=True))
+
+
+@pytest.mark.parametrize("backend", ["mariadb", "postgresql"])
+@pytest.mark.parametrize("passing", [0, 1], ids=["next-request-fails", "the-one-after-fails"])
+def test_a_link_lost_after_a_commit_was_answered_does_not_make_the_answer_an_error(
+    resetting: tuple[str, Proxy], world: World, passing: int
+) -> None:
+    base, proxy = resetting
+    events = [f"r{i}" for i in range(24)]
+
+    # What follows the commit fails: releasing PostgreSQL's shop locks, the pool's rollback,
+    # or (one request later) MySQL's isolation level set back as the connection is returned.
+    proxy.reset_after_commits(Reset.ANSWER_READ, passing=passing)
+    answers = spend_all(base, events)
+
+    assert {e: a.status_code for e, a in answers.items()} == dict.fromkeys(events, 200)
+    assert stored_events(world) == set(events)
+    assert spent(world, 3) == 10 * len(events)
+
+
+@pytest.mark.parametrize("backend", ["mariadb", "postgresql"])
+def test_an_answer_lost_at_commit_is_never_a_500_and_a_retry_counts_once(
+    resetting: tuple[str, Proxy], world: World
+) -> None:
+    base, proxy = resetting
+    events = [f"r{i}" for i in range(24)]
+
+    proxy.reset_after_commits(Reset.ANSWER_SENT)  # the answer to COMMIT may or may not arrive
+    answers = spend_all(base, events)
+    proxy.reset_after_commits(None)
+    again = spend_all(base, events)
+
+    assert {answer.status_code for answer in answers.values()} <= {200, 503}
+    acknowledged = {e for e, answer in answers.items() if answer.status_code == 200}
+    assert acknowledged <= stored_events(world), "every acknowledged event is stored"
+    assert {answer.status_code for answer in again.values()} == {200}
+    assert stored_events(world) == set(events)
+    assert spent(world, 3) == 10 * len(events), "every event sent again counted once"

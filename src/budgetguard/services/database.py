@@ -21,7 +21,7 @@ def upgrade_database(*, context: Context) -> tuple[str | None, str]:
     on answers: building an index on a large `t_budgets` may rightly take minutes.
     """
     check_connection(context.engine)
-    unbounded = make_engine(context.settings.database_url, timeout=None)
+    unbounded = make_engine(context.engine.url.render_as_string(hide_password=False), timeout=None)
     try:
         return revisions.upgrade(unbounded)
     finally:

@@ -22,7 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from budgetguard.config import Settings
 from budgetguard.db.plumbing.dialects import set_isolation
+from budgetguard.db.plumbing.engine import first_line
 from budgetguard.db.plumbing.retry import RACES, lost_a_race
 from budgetguard.db.plumbing.shop_locks import shop_locks
 from budgetguard.domain.clock import Clock, utc_now
@@ -63,10 +64,28 @@ class Context:
 
 @contextmanager
 def connection(engine: Engine, isolation: Isolation) -> Iterator[Connection]:
-    """A connection whose transactions run at `isolation`."""
-    with engine.connect() as connected:
+    """A connection whose transactions run at `isolation`.
+
+    Returning it to the pool resets it (a rollback, the isolation level set back): should that
+    fail, the connection is dropped and the failure logged, never raised. The block's work is
+    done by then, committed or not, and its outcome is the answer: a spend event committed
+    just before the link broke is acknowledged, not answered with an error.
+    """
+    connected = engine.connect()
+    try:
         set_isolation(connected, isolation.value)
         yield connected
+    finally:
+        _return_to_pool(connected)
+
+
+def _return_to_pool(connected: Connection) -> None:
+    try:
+        connected.close()
+    except Exception as error:  # the pool may raise the driver's own errors, unwrapped
+        log.warning("returning a connection to the pool failed, dropped: %s", first_line(error))
+        with suppress(Exception):
+            connected.invalidate()
 
 
 @contextmanager

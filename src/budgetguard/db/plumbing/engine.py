@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from budgetguard.db.plumbing.bounded import BoundedConnection
 from budgetguard.db.plumbing.shop_locks import bound_writer_wait
 from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
 
@@ -104,8 +103,11 @@ def make_engine(
 
 
 def _bound_psycopg_answers(engine: Engine, timeout: float | None) -> None:
+    # Imported here: a command on SQLite or MySQL does not pay for loading psycopg.
+    from budgetguard.db.plumbing.bounded import BoundedConnection  # noqa: PLC0415
+
     @event.listens_for(engine, "do_connect")
-    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedConnection:
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         connection = BoundedConnection.connect(*cargs, **cparams)
         connection.answer_timeout = timeout
         return connection
@@ -160,6 +162,22 @@ def check_connection(engine: Engine) -> None:
 def unavailable(engine: Engine, error: exc.DBAPIError) -> DatabaseUnavailable:
     """The error to report when `engine`'s database did not answer."""
     return DatabaseUnavailable(f"cannot reach the database {describe(engine)}: {first_line(error)}")
+
+
+# The drivers' modules: their errors reach us unwrapped from the pool's own work (resetting a
+# connection as it is returned), where SQLAlchemy does not wrap them.
+_DRIVER_MODULES = {"pymysql", "MySQLdb", "psycopg", "psycopg2", "sqlite3"}
+
+
+def database_failed(error: BaseException) -> bool:
+    """Whether `error` means the database could not be used (lost or refused connection, no
+    answer in time, no connection free in the pool): an outage to report as such (HTTP 503),
+    not a bug. A driver's error that SQLAlchemy did not wrap counts too."""
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return error.connection_invalidated
+    return type(error).__module__.split(".")[0] in _DRIVER_MODULES
 
 
 def first_line(error: BaseException) -> str:

@@ -16,6 +16,7 @@ lock per engine instead: SQLite's own busy handler would let them wait in sleeps
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ from sqlalchemy import exc, text
 from sqlalchemy.engine import Connection, Engine
 
 from budgetguard.domain.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 STRIPES = 256
 # The first key of PostgreSQL's two-key advisory locks: budgetguard's shop locks ("bgsh").
@@ -102,10 +105,16 @@ def _outside_transaction(connection: Connection, statement: Any, params: dict[st
 
 
 def _release(connection: Connection, params: dict[str, Any]) -> None:
+    """Release the locks; if the session fails meanwhile, drop it instead of raising.
+
+    The block's work has committed or failed by now, and its outcome is the answer: a
+    connection lost just after a commit must not turn a stored event into an error. A dropped
+    session's advisory locks are released by the server.
+    """
     try:
         connection.rollback()
         _outside_transaction(connection, _UNLOCK, params)
-    except exc.DBAPIError:
+    except exc.DBAPIError as error:
         # Never hand a session that may still hold the locks back to the pool.
+        log.warning("releasing the shop locks failed, connection dropped: %s", error.orig)
         connection.invalidate()
-        raise

@@ -16,7 +16,8 @@ from budgetguard.services.uow import Context
 
 def build_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     """Wire a Context for `settings`."""
-    return Context(settings=settings, engine=make_engine(settings.database_url), clock=clock)
+    engine = make_engine(settings.database_url, timeout=settings.database_timeout)
+    return Context(settings=settings, engine=engine, clock=clock)
 
 
 def delivery_setup(

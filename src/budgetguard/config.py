@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     # Seconds a contact's host may take to resolve when it is added (a slow resolver: 422).
     contact_lookup_timeout: float = Field(default=2.0, gt=0, le=30)
 
+    # --- database timeouts and outages (issue 11) ---
+    # Seconds any wait for the database may take: an answer to a statement (PyMySQL's read and
+    # write timeouts, psycopg's wait), a connection, SQLite's write lock, a pooled connection.
+    database_timeout: float = Field(default=10.0, gt=0, le=3_600)
+
     # --- secrets at rest (issue 11; README "Secrets at rest") -----------------------------
     secret_key: SecretStr | None = None
 

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from budgetguard.api.metrics import Metrics
 from budgetguard.api.problems import Unauthorized
+from budgetguard.api.readiness import Readiness
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.services.contact_checks import Resolver, system_resolver
 from budgetguard.services.uow import Context
@@ -59,6 +60,7 @@ class Runtime:
     wake_delivery: Callable[[], None] = field(default=_nothing)
     resolver: Resolver = field(default=system_resolver)
     """Looks up the hosts of contacts being added (the system's; tests give a silent one)."""
+    readiness: Readiness = field(default_factory=Readiness)
 
     def evaluated(self, queued: ChunkResult | None) -> None:
         """Count a request's evaluation, if it ran; ring the deliverer when it queued some."""

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc
 from starlette.exceptions import HTTPException
 
-from budgetguard.db.plumbing.engine import first_line
+from budgetguard.db.plumbing.engine import database_failed, first_line
 from budgetguard.domain.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -145,5 +145,7 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _internal(request: Request, error: Exception) -> JSONResponse:
+    if database_failed(error):  # e.g. a driver's own error, or a connection that was lost
+        return await _unavailable(request, error)
     log.error("%s %s failed", request.method, request.url.path, exc_info=error)
     return problem(500, "An internal error occurred; it has been logged.", kind="internal")

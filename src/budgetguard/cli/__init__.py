@@ -20,7 +20,7 @@ from budgetguard import __version__
 from budgetguard.cli import contacts, db, deliveries, evaluation, serve
 from budgetguard.cli.options import Invocation
 from budgetguard.config import DEFAULT_DATABASE_URL
-from budgetguard.db.plumbing.engine import first_line
+from budgetguard.db.plumbing.engine import database_failed, first_line
 from budgetguard.domain.errors import BudgetguardError, ConfigError, Unacceptable
 
 
@@ -38,6 +38,10 @@ class Command(TyperGroup):
             _fail(f"database error: {first_line(error)}", code=1)
         except KeyboardInterrupt:
             _fail("interrupted", code=130)
+        except Exception as error:
+            if not database_failed(error):  # a driver's error SQLAlchemy did not wrap
+                raise
+            _fail(f"database error: {first_line(error)}", code=1)
 
 
 def _fail(message: str, *, code: int) -> NoReturn:

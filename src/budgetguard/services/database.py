@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budgetguard.db.plumbing.engine import check_connection
+from budgetguard.db.plumbing.engine import check_connection, make_engine
 from budgetguard.db.schema import revisions
 from budgetguard.db.schema.revisions import Dialect
 from budgetguard.db.schema.sample import SeedReport, seed_sample
@@ -15,9 +15,17 @@ def open_database(*, context: Context) -> None:
 
 
 def upgrade_database(*, context: Context) -> tuple[str | None, str]:
-    """Create or upgrade the schema; return the revisions before and after."""
+    """Create or upgrade the schema; return the revisions before and after.
+
+    The migrations run on an engine of their own without BUDGETGUARD_DATABASE_TIMEOUT's bound
+    on answers: building an index on a large `t_budgets` may rightly take minutes.
+    """
     check_connection(context.engine)
-    return revisions.upgrade(context.engine)
+    unbounded = make_engine(context.engine.url.render_as_string(hide_password=False), timeout=None)
+    try:
+        return revisions.upgrade(unbounded)
+    finally:
+        unbounded.dispose()
 
 
 def migration_sql(*, dialect: Dialect) -> str:

@@ -9,9 +9,11 @@ Two kinds of transaction, chosen by the use case:
 SQLite's transactions are serial whatever is asked (BEGIN IMMEDIATE).
 
 Either way, a transaction that loses a race to a concurrent writer (a deadlock, a serialisation
-failure, SQLite's busy database, a duplicate key) is rolled back and run again, up to ATTEMPTS
-times: the work function must therefore be safe to run twice, which it is when it only talks to
-the database through its connection.
+failure, a duplicate key) is rolled back and run again, up to ATTEMPTS times: the work function
+must therefore be safe to run twice, which it is when it only talks to the database through its
+connection. A database that does not answer within BUDGETGUARD_DATABASE_TIMEOUT (a lost or
+silent connection, SQLite's write lock held elsewhere for all of it) is an outage, raised at
+once: waiting it out ATTEMPTS times would only make the caller wait six times as long.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
@@ -29,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from budgetguard.config import Settings
 from budgetguard.db.plumbing.dialects import set_isolation
+from budgetguard.db.plumbing.engine import first_line
 from budgetguard.db.plumbing.retry import RACES, lost_a_race
 from budgetguard.db.plumbing.sealing import with_keyring
 from budgetguard.db.plumbing.shop_locks import shop_locks
@@ -62,10 +65,28 @@ class Context:
 
 @contextmanager
 def connection(engine: Engine, isolation: Isolation) -> Iterator[Connection]:
-    """A connection whose transactions run at `isolation`."""
-    with engine.connect() as connected:
+    """A connection whose transactions run at `isolation`.
+
+    Returning it to the pool resets it (a rollback, the isolation level set back): should that
+    fail, the connection is dropped and the failure logged, never raised. The block's work is
+    done by then, committed or not, and its outcome is the answer: a spend event committed
+    just before the link broke is acknowledged, not answered with an error.
+    """
+    connected = engine.connect()
+    try:
         set_isolation(connected, isolation.value)
         yield connected
+    finally:
+        _return_to_pool(connected)
+
+
+def _return_to_pool(connected: Connection) -> None:
+    try:
+        connected.close()
+    except Exception as error:  # the pool may raise the driver's own errors, unwrapped
+        log.warning("returning a connection to the pool failed, dropped: %s", first_line(error))
+        with suppress(Exception):
+            connected.invalidate()
 
 
 @contextmanager

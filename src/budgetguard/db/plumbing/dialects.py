@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exc, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection, Engine
 
 INCORRECT_STRING_VALUE = 1366
@@ -12,11 +12,21 @@ INCORRECT_STRING_VALUE = 1366
 def set_isolation(connection: Connection, level: str | None) -> None:
     """Run `connection`'s transactions at `level` (None: leave the engine's default).
 
-    SQLite has no levels to choose: its transactions are serial already (BEGIN IMMEDIATE). The
-    pool restores the engine's level when the connection is returned.
+    SQLite has no levels to choose: its transactions are serial already (BEGIN IMMEDIATE).
+    PostgreSQL: the pool restores the engine's level when the connection is returned, without
+    a round trip. MySQL/MariaDB: each transaction is told its level as it begins (`SET
+    TRANSACTION`, which holds for the next transaction only) rather than the session, which
+    the pool would have to set back as the connection is returned: on a link lost just after a
+    commit, that fails outside SQLAlchemy's error handling, with the driver's raw error, and
+    the pool never gets the connection back.
     """
-    if level is not None and connection.dialect.name != "sqlite":
-        connection.execution_options(isolation_level=level)
+    if level is None or connection.dialect.name == "sqlite":
+        return
+    if connection.dialect.name in {"mysql", "mariadb"}:
+        statement = f"SET TRANSACTION ISOLATION LEVEL {level}"
+        event.listen(connection, "begin", lambda begun: begun.exec_driver_sql(statement))
+        return
+    connection.execution_options(isolation_level=level)
 
 
 def one_writer(engine: Engine) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import warnings
 from typing import Any
@@ -9,25 +10,52 @@ from typing import Any
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from budgetguard.db.plumbing.shop_locks import bound_writer_wait
 from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
 
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""BUDGETGUARD_DATABASE_TIMEOUT's default."""
 CONNECT_TIMEOUT_SECONDS = 5
+"""A new connection takes at most this long (or the database timeout, if shorter)."""
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POOL_TIMEOUT_SECONDS = 30
+"""SQLite's lock wait and the pool's, where no database timeout applies (migrations)."""
 # Plain driver names map to the drivers budgetguard installs.
 _DEFAULT_DRIVERS = {"mysql": "pymysql", "mariadb": "pymysql", "postgresql": "psycopg"}
 _MIN_SQLITE = (3, 35)
+_SETTING = "BUDGETGUARD_DATABASE_URL"
+_MAX_PORT = 65535
+# scheme://user:PASSWORD@ — the password is whatever lies between the user's colon and the last
+# "@" before the host (a password may itself hold "@" or ":" when it is not percent-encoded).
+_PASSWORD = re.compile(r"^(?P<head>[^:/@]*://[^:/@]*:)(?P<password>.*)@(?P<tail>[^@]*)$", re.S)
+
+
+def masked(url: str) -> str:
+    """`url` for a message: its password replaced by ***; a text that is not laid out as a URL
+    (so that no one can tell where a password would be) is not repeated at all."""
+    if "://" not in url:
+        return "(not shown: expected dialect://user:password@host:port/database)"
+    found = _PASSWORD.match(url)
+    shown = url if found is None else f"{found['head']}***@{found['tail']}"
+    return repr(shown)
 
 
 def parse_database_url(url: str) -> URL:
-    """Parse a SQLAlchemy URL, choosing budgetguard's driver where the URL names none."""
+    """Parse a SQLAlchemy URL, choosing budgetguard's driver where the URL names none.
+
+    An unusable URL is a ConfigError naming the setting; its password is never repeated.
+    """
     try:
         parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    except exc.ArgumentError:
-        raise ConfigError(f"BUDGETGUARD_DATABASE_URL: not a database URL: {url!r}") from None
+    except (exc.ArgumentError, ValueError):
+        # SQLAlchemy raises a bare ValueError for a port that is not a number.
+        raise ConfigError(f"{_SETTING}: not a database URL: {masked(url)}") from None
+    if parsed.port is not None and not 0 < parsed.port <= _MAX_PORT:
+        raise ConfigError(f"{_SETTING}: the port {parsed.port} is not between 1 and {_MAX_PORT}")
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "mysql", "mariadb", "postgresql"}:
         raise ConfigError(
-            f"BUDGETGUARD_DATABASE_URL: unsupported database {backend!r} "
+            f"{_SETTING}: unsupported database {backend!r} "
             "(use sqlite, mysql, mariadb or postgresql)"
         )
     if "+" not in parsed.drivername and backend in _DEFAULT_DRIVERS:
@@ -37,15 +65,33 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """Return an engine for `url`, configured for its database."""
+def make_engine(
+    url: str, *, timeout: float | None = DEFAULT_TIMEOUT_SECONDS, **options: Any
+) -> Engine:
+    """Return an engine for `url`, configured for its database.
+
+    `timeout` bounds every wait for the database (BUDGETGUARD_DATABASE_TIMEOUT): an answer to a
+    statement, a new connection, SQLite's write lock, a connection from the pool. None lifts
+    the bound on answers, for work that may rightly take long (migrations).
+    """
     parsed = parse_database_url(url)
     backend = parsed.get_backend_name()
+    if backend != "sqlite" or parsed.database not in {None, "", ":memory:"}:
+        # (an in-memory SQLite database has one connection per thread, and no pool to wait on)
+        options.setdefault("pool_timeout", timeout or POOL_TIMEOUT_SECONDS)
     if backend == "sqlite":
-        return _sqlite_engine(parsed, **options)
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return _sqlite_engine(
+            parsed, busy_seconds=timeout or SQLITE_BUSY_TIMEOUT_SECONDS, **options
+        )
+    connect_timeout = min(CONNECT_TIMEOUT_SECONDS, timeout or CONNECT_TIMEOUT_SECONDS)
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        if parsed.get_driver_name() == "psycopg":
+            _bound_psycopg_answers(engine, timeout)
+        return engine
+    if parsed.get_driver_name() == "pymysql":
+        connect_args |= {"read_timeout": timeout, "write_timeout": timeout}
     # READ COMMITTED: InnoDB's INSERT ... SELECT then reads without locking the platform's rows.
     return create_engine(
         parsed,
@@ -56,7 +102,18 @@ def make_engine(url: str, **options: Any) -> Engine:
     )
 
 
-def _sqlite_engine(url: URL, **options: Any) -> Engine:
+def _bound_psycopg_answers(engine: Engine, timeout: float | None) -> None:
+    # Imported here: a command on SQLite or MySQL does not pay for loading psycopg.
+    from budgetguard.db.plumbing.bounded import BoundedConnection  # noqa: PLC0415
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.answer_timeout = timeout
+        return connection
+
+
+def _sqlite_engine(url: URL, *, busy_seconds: float, **options: Any) -> Engine:
     if sqlite3.sqlite_version_info < _MIN_SQLITE:
         raise ConfigError(
             f"SQLite {sqlite3.sqlite_version} is too old; budgetguard needs 3.35 or newer"
@@ -66,7 +123,8 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
         "ignore",
         message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal objects natively",
     )
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options)
+    engine = create_engine(url, connect_args={"timeout": busy_seconds}, **options)
+    bound_writer_wait(engine, busy_seconds)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,7 +135,7 @@ def _sqlite_engine(url: URL, **options: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {round(busy_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -104,6 +162,22 @@ def check_connection(engine: Engine) -> None:
 def unavailable(engine: Engine, error: exc.DBAPIError) -> DatabaseUnavailable:
     """The error to report when `engine`'s database did not answer."""
     return DatabaseUnavailable(f"cannot reach the database {describe(engine)}: {first_line(error)}")
+
+
+# The drivers' modules: their errors reach us unwrapped from the pool's own work (resetting a
+# connection as it is returned), where SQLAlchemy does not wrap them.
+_DRIVER_MODULES = {"pymysql", "MySQLdb", "psycopg", "psycopg2", "sqlite3"}
+
+
+def database_failed(error: BaseException) -> bool:
+    """Whether `error` means the database could not be used (lost or refused connection, no
+    answer in time, no connection free in the pool): an outage to report as such (HTTP 503),
+    not a bug. A driver's error that SQLAlchemy did not wrap counts too."""
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return error.connection_invalidated
+    return type(error).__module__.split(".")[0] in _DRIVER_MODULES
 
 
 def first_line(error: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from budgetguard.domain.errors import EvaluationBusy
 
 LOCK_NAME = "budgetguard.evaluate"
 _POLL_SECONDS = 0.2
+_MYSQL_WAIT_SECONDS = 1
 # PostgreSQL advisory locks take a 64-bit key; derive a stable one from the name.
 _PG_KEY = int.from_bytes(
     hashlib.blake2b(LOCK_NAME.encode(), digest_size=8).digest(), "big", signed=True
@@ -59,10 +61,17 @@ def _acquire_postgres(connection: Connection, timeout: float) -> None:
 
 
 def _acquire_mysql(connection: Connection, timeout: float) -> None:
-    acquired = connection.execute(select(func.get_lock(LOCK_NAME, timeout))).scalar()
-    connection.commit()
-    if acquired != 1:
-        raise _busy(timeout)
+    # GET_LOCK waits in the server, a second at a time: one long wait would outlast the
+    # connection's read timeout (BUDGETGUARD_DATABASE_TIMEOUT) and be taken for an outage.
+    deadline = time.monotonic() + timeout
+    while True:
+        wait = max(0, min(_MYSQL_WAIT_SECONDS, math.ceil(deadline - time.monotonic())))
+        acquired = connection.execute(select(func.get_lock(LOCK_NAME, wait))).scalar()
+        connection.commit()
+        if acquired == 1:
+            return
+        if time.monotonic() >= deadline:
+            raise _busy(timeout)
 
 
 def _busy(timeout: float) -> EvaluationBusy:

@@ -16,6 +16,7 @@ lock per engine instead: SQLite's own busy handler would let them wait in sleeps
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,10 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import exc, text
 from sqlalchemy.engine import Connection, Engine
+
+from budgetguard.domain.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 STRIPES = 256
 # The first key of PostgreSQL's two-key advisory locks: budgetguard's shop locks ("bgsh").
@@ -67,12 +72,30 @@ def shop_locks(
 
 
 _writer_locks: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+_writer_waits: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
 _writer_locks_guard = threading.Lock()
+_UNBOUNDED = -1  # threading.Lock.acquire's "wait for ever"
 
 
-def _writer_lock(engine: Engine) -> threading.Lock:
+def bound_writer_wait(engine: Engine, seconds: float) -> None:
+    """Let a request of `engine` (SQLite) wait at most `seconds` for the process's write lock,
+    as long as SQLite's busy timeout lets it wait for another process's."""
+    _writer_waits[engine] = seconds
+
+
+@contextmanager
+def _writer_lock(engine: Engine) -> Iterator[None]:
     with _writer_locks_guard:
-        return _writer_locks.setdefault(engine, threading.Lock())
+        lock = _writer_locks.setdefault(engine, threading.Lock())
+    wait = _writer_waits.get(engine, _UNBOUNDED)
+    if not lock.acquire(timeout=wait):
+        raise DatabaseUnavailable(
+            f"SQLite's write lock is still held after {wait:g} s (BUDGETGUARD_DATABASE_TIMEOUT)"
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _outside_transaction(connection: Connection, statement: Any, params: dict[str, Any]) -> None:
@@ -82,10 +105,16 @@ def _outside_transaction(connection: Connection, statement: Any, params: dict[st
 
 
 def _release(connection: Connection, params: dict[str, Any]) -> None:
+    """Release the locks; if the session fails meanwhile, drop it instead of raising.
+
+    The block's work has committed or failed by now, and its outcome is the answer: a
+    connection lost just after a commit must not turn a stored event into an error. A dropped
+    session's advisory locks are released by the server.
+    """
     try:
         connection.rollback()
         _outside_transaction(connection, _UNLOCK, params)
-    except exc.DBAPIError:
+    except exc.DBAPIError as error:
         # Never hand a session that may still hold the locks back to the pool.
+        log.warning("releasing the shop locks failed, connection dropped: %s", error.orig)
         connection.invalidate()
-        raise

@@ -109,7 +109,11 @@ def _sweep(
 
 def _start(connected: Connection, context: Context, month: Month, at: datetime) -> EvaluationReport:
     budgets = records.count_budgets(connected, month)
-    evaluation_id = records.start(connected, month=month, at=at, now=context.clock())
+    now = context.clock()
+    evaluation_id = records.start(connected, month=month, at=at, now=now)
+    abandoned = records.abandon_running(connected, before=evaluation_id, now=now)
+    if abandoned:
+        log.warning("%d earlier evaluation(s) never finished (killed?): abandoned", abandoned)
     return EvaluationReport(
         evaluation_id=evaluation_id, month=month, evaluated_at=at, budgets=budgets
     )

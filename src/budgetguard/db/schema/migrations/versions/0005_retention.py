@@ -34,22 +34,25 @@ INDEXES = [
 def upgrade() -> None:
     for name, table, columns in INDEXES:
         create_index(name, table, columns)
-    count = {"nullable": False, "server_default": "0"}
     op.create_table(
         "bg_prunes",
         sa.Column("id", Id, nullable=False, autoincrement=True),
         sa.Column("started_at", UtcDateTime, nullable=False),
         sa.Column("finished_at", UtcDateTime, nullable=True),
         sa.Column("alerts_before", sa.Date, nullable=True),
-        sa.Column("spend_events", sa.BigInteger, **count),
-        sa.Column("alerts", sa.BigInteger, **count),
-        sa.Column("evaluations", sa.BigInteger, **count),
-        sa.Column("notifications", sa.BigInteger, **count),
-        sa.Column("deliveries", sa.BigInteger, **count),
+        _count("spend_events"),
+        _count("alerts"),
+        _count("evaluations"),
+        _count("notifications"),
+        _count("deliveries"),
         sa.PrimaryKeyConstraint("id", name="pk_bg_prunes"),
         if_not_exists=True,
         **MYSQL,
     )
+
+
+def _count(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
 
 
 def downgrade() -> None:

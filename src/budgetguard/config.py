@@ -19,6 +19,7 @@ from budgetguard.domain.recipients import (
     operator_key,
     parse_operator_channel,
 )
+from budgetguard.domain.retention import Retention
 from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
 
@@ -60,6 +61,14 @@ class Settings(BaseSettings):
     delivery_timeout: float = Field(default=5.0, gt=0, le=120)
     delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
     delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
+
+    # --- retention: db prune (issue 11) --- (days; 0 keeps that kind forever)
+    retain_spend_events_days: int = Field(default=400, ge=0, le=36_500)
+    retain_delivered_days: int = Field(default=400, ge=0, le=36_500)
+    retain_alerts_days: int = Field(default=400, ge=0, le=36_500)
+    retain_evaluations_days: int = Field(default=90, ge=0, le=36_500)
+    prune_batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    prune_interval: float = Field(default=86_400.0, gt=0, le=31 * 86_400)
 
     @field_validator("operator_channels", mode="before")
     @classmethod
@@ -164,6 +173,15 @@ class Settings(BaseSettings):
     @cached_property
     def policy(self) -> ThresholdPolicy:
         return ThresholdPolicy.of(self.thresholds, self.pause_at)
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            spend_events_days=self.retain_spend_events_days,
+            delivered_days=self.retain_delivered_days,
+            alerts_days=self.retain_alerts_days,
+            evaluations_days=self.retain_evaluations_days,
+        )
 
     @property
     def lease(self) -> timedelta:

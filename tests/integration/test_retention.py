@@ -3,13 +3,26 @@ process, and `db prune` (what goes, what always stays, in bounded batches)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import Table, select
 
 from budgetguard.db.evaluation import records
-from budgetguard.db.schema.tables import evaluations
+from budgetguard.db.schema.tables import (
+    alerts,
+    deliveries,
+    evaluations,
+    notifications,
+    prunes,
+    spend_events,
+)
+from budgetguard.domain.errors import Conflict
 from budgetguard.domain.period import Month
+from budgetguard.domain.spend import SpendEvent
+from budgetguard.services.maintenance import prune_if_due, prune_old_rows
+from budgetguard.services.spend import Located, SpendReport, record_spend
 from support.world import World
 
 
@@ -51,3 +64,169 @@ def test_a_finished_evaluation_keeps_its_outcome(world: World) -> None:
         (first.evaluation_id, "completed", True),
         (second.evaluation_id, "completed", True),
     ]
+
+
+# --- db prune ------------------------------------------------------------------------------------
+
+T0 = "2020-06-30"
+LATER = timedelta(days=401)
+
+
+def _spend(
+    world: World, event_id: str, shop_id: int, amount: str = "1.00", at: datetime | None = None
+) -> SpendReport:
+    event = SpendEvent(event_id, shop_id, Decimal(amount), at or world.clock())
+    return record_spend(context=world.context, events=[Located(event, "")], source="test")
+
+
+def _keys(world: World, table: Table, *columns: str) -> list[tuple[object, ...]]:
+    query = select(*(table.c[name] for name in columns)).order_by(*table.c[columns[0]].base_columns)
+    with world.context.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query)]
+
+
+def _a_year_of_history(world: World) -> None:
+    """June 2020: shops 1 and 2 notified and delivered, shop 3's delivery failing, an event each;
+    then, 401 days on (August 2021), shop 1 crosses 50 % of that month's budget."""
+    for shop in (1, 2, 3):
+        world.platform.add_shop(shop)
+        world.platform.set_budget(shop, "2020-06", "100.00")
+    for shop in (1, 2):
+        _spend(world, f"june-{shop}", shop, "60.00")
+    world.check(T0)
+    _spend(world, "june-3", 3, "70.00")
+    world.evaluate(T0)
+    world.channel.failing = {n["id"] for n in world.platform.notifications() if n["shop_id"] == 3}
+    world.deliver()
+    world.clock.advance(LATER)
+    world.platform.set_budget(1, "2021-08", "100.00")
+    _spend(world, "august-1", 1, "55.00")
+    world.check(world.clock().isoformat())
+
+
+def test_prune_removes_what_is_past_its_retention_and_nothing_still_needed(world: World) -> None:
+    _a_year_of_history(world)
+    before = {
+        "notifications": _keys(world, notifications, "id", "shop_id", "month"),
+        "deliveries": _keys(world, deliveries, "id", "shop_id", "status"),
+    }
+    assert [status for _, shop, status in before["deliveries"]] == [
+        "delivered", "delivered", "failed", "delivered"
+    ]  # fmt: skip
+    august = {key for key, month in _keys(world, evaluations, "id", "month") if month.year == 2021}
+    recent = [row for row in _evaluation_rows(world) if row[0] in august]
+    june = len(_evaluation_rows(world)) - len(recent)
+
+    report = prune_old_rows(context=world.context)
+
+    assert _keys(world, spend_events, "event_id") == [("august-1",)]
+    assert _keys(world, deliveries, "id") == [(r[0],) for r in before["deliveries"][2:]]
+    assert _keys(world, notifications, "id") == [(n[0],) for n in before["notifications"][2:]]
+    assert _keys(world, alerts, "month", "shop_id", "threshold") == [(date(2021, 8, 1), 1, 50)]
+    assert _evaluation_rows(world) == recent
+    assert report.removed == {
+        "deliveries": 2, "notifications": 2, "spend_events": 3, "alerts": 3, "evaluations": june
+    }  # fmt: skip
+    with world.context.engine.connect() as connection:
+        recorded = connection.execute(select(prunes)).mappings().one()
+    assert (recorded["alerts_before"], recorded["spend_events"]) == (date(2020, 7, 1), 3)
+
+
+def test_a_month_whose_alerts_were_pruned_is_not_evaluated_again(world: World) -> None:
+    _a_year_of_history(world)
+    prune_old_rows(context=world.context)
+    world.channel.sent.clear()
+
+    with pytest.raises(Conflict, match=r"months before 2020-07 were pruned.*2020-06 again"):
+        world.check(T0)
+    world.check("2020-07-15")
+
+    assert world.sent == [], "June's crossings are not notified a second time"
+
+
+def test_prune_goes_in_batches_of_the_batch_size(world: World) -> None:
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "1000.00")
+    for number in range(10):
+        _spend(world, f"old-{number}", 1)
+    world.clock.advance(LATER)
+    batches: list[tuple[str, int]] = []
+
+    report = prune_old_rows(
+        context=world.with_settings(prune_batch_size=3).context,
+        on_batch=lambda kind, removed: batches.append((kind, removed)),
+    )
+
+    assert [removed for kind, removed in batches if kind == "spend_events"] == [3, 6, 9, 10]
+    assert report.removed["spend_events"] == 10
+    assert _keys(world, spend_events, "event_id") == []
+
+
+def test_a_dry_run_counts_and_removes_nothing(world: World) -> None:
+    _a_year_of_history(world)
+
+    report = prune_old_rows(context=world.context, dry_run=True)
+
+    assert report.removed == {
+        "deliveries": 2, "notifications": 0, "spend_events": 3, "alerts": 3, "evaluations": 5
+    }, "June: three spend requests', a check's and an evaluation's"  # fmt: skip
+    assert len(_keys(world, spend_events, "event_id")) == 4
+    assert _keys(world, prunes, "id") == []
+
+
+def test_older_than_overrides_every_retention_but_forever(world: World) -> None:
+    _a_year_of_history(world)
+    world.clock.advance(timedelta(days=3))
+    forever = world.with_settings(retain_spend_events_days=0)
+
+    report = prune_old_rows(context=forever.context, older_than_days=1)
+
+    assert report.removed["spend_events"] == 0
+    assert report.removed["evaluations"] == 7, "every one, June's five and August's two"
+    assert report.removed["alerts"] == 3, "August 2021 has not ended a day ago"
+
+
+def test_a_running_evaluation_is_never_pruned(world: World) -> None:
+    with world.context.engine.begin() as connection:
+        running = records.start(
+            connection, month=Month(2020, 6), at=world.clock(), now=world.clock()
+        )
+    world.clock.advance(LATER)
+
+    prune_old_rows(context=world.context)
+
+    assert _evaluation_rows(world) == [(running, "running", False)]
+
+
+def test_an_event_id_sent_again_after_its_row_was_pruned_counts_again(world: World) -> None:
+    """The documented price of pruning spend events: an id is idempotent for as long as its
+    row is kept (BUDGETGUARD_RETAIN_SPEND_EVENTS_DAYS), not forever."""
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "1000.00")
+    occurred = world.clock()
+    _spend(world, "order-1", 1, at=occurred)
+    prune_old_rows(context=world.context, older_than_days=1)
+    assert _spend(world, "order-1", 1, at=occurred).duplicates == 1, "kept: a repeat"
+
+    world.clock.advance(timedelta(days=2))
+    prune_old_rows(context=world.context, older_than_days=1)
+
+    assert _spend(world, "order-1", 1, at=occurred).applied == 1
+
+
+def test_serve_prunes_once_per_interval(world: World) -> None:
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "1000.00")
+    _spend(world, "old", 1)
+    world.clock.advance(LATER)
+
+    first = prune_if_due(context=world.context)
+    world.platform.set_budget(1, "2021-08", "1000.00")
+    _spend(world, "new", 1)
+    world.clock.advance(timedelta(hours=23))
+    second = prune_if_due(context=world.context)
+    world.clock.advance(LATER)
+    third = prune_if_due(context=world.context)
+
+    removed = [None if r is None else r.removed["spend_events"] for r in (first, second, third)]
+    assert removed == [1, None, 1], "the second came before a day had passed"

@@ -8,11 +8,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from budgetguard.domain.delivery import DeliveryRecord, DeliveryReport
 from budgetguard.domain.recipients import Contact
+from budgetguard.domain.retention import PruneReport
 from budgetguard.domain.standing import ShopStatus
 from budgetguard.services.evaluation import CheckReport
 
@@ -143,6 +145,24 @@ def print_delivery_summary(report: DeliveryReport) -> None:
     if report.retrying or report.dead:
         parts.append(f"{report.retrying} to retry, {report.dead} given up")
     sys.stderr.write("budgetguard: " + ", ".join(parts) + "\n")
+
+
+PRUNED = {
+    "deliveries": ("bg_deliveries", "delivered before"),
+    "notifications": ("bg_notifications", "queued before"),
+    "spend_events": ("bg_spend_events", "received before"),
+    "alerts": ("bg_alerts", "of months before"),
+    "evaluations": ("bg_evaluations", "begun before"),
+}
+
+
+def print_prune_report(report: PruneReport) -> None:
+    """Print the rows a prune removed (or would remove) per table, with each cutoff."""
+    verb = "would remove" if report.dry_run else "removed"
+    for kind, (table, what) in PRUNED.items():
+        cutoff = report.cutoffs.of(kind)
+        kept = "kept forever" if cutoff is None else f"{what} {cutoff.isoformat()}"
+        typer.echo(f"{table}: {verb} {report.removed[kind]:,} ({kept})")
 
 
 def new_table(*columns: str) -> Table:

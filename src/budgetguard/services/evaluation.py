@@ -19,10 +19,12 @@ from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import evaluate_chunk
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.statements import evaluation_sql
+from budgetguard.db.maintenance.prune import alerts_pruned_before
 from budgetguard.db.plumbing.chunk_pool import ChunkPool
 from budgetguard.db.plumbing.locks import evaluation_lock
 from budgetguard.db.plumbing.statistics import StatisticsKeeper
 from budgetguard.domain.delivery import DeliveryReport
+from budgetguard.domain.errors import Conflict
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport, Progress
 from budgetguard.domain.period import Month
 from budgetguard.services.database import open_database
@@ -108,6 +110,7 @@ def _sweep(
 
 
 def _start(connected: Connection, context: Context, month: Month, at: datetime) -> EvaluationReport:
+    _refuse_pruned(connected, month)
     budgets = records.count_budgets(connected, month)
     now = context.clock()
     evaluation_id = records.start(connected, month=month, at=at, now=now)
@@ -117,6 +120,17 @@ def _start(connected: Connection, context: Context, month: Month, at: datetime) 
     return EvaluationReport(
         evaluation_id=evaluation_id, month=month, evaluated_at=at, budgets=budgets
     )
+
+
+def _refuse_pruned(connected: Connection, month: Month) -> None:
+    """Refuse a month whose alerts `db prune` may have removed: evaluated again, its crossings
+    would be notified a second time (a month's alerts are kept while it can matter)."""
+    kept_from = alerts_pruned_before(connected)
+    if kept_from is not None and month.first_day < kept_from:
+        raise Conflict(
+            f"the alerts of months before {Month.of(kept_from)} were pruned (`budgetguard db "
+            f"prune`): evaluating {month} again would notify its crossings a second time"
+        )
 
 
 def _finish(

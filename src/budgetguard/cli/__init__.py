@@ -22,6 +22,8 @@ from budgetguard.cli.options import Invocation
 from budgetguard.config import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.engine import first_line
 from budgetguard.domain.errors import BudgetguardError, ConfigError, Unacceptable
+from budgetguard.domain.text import readable
+from budgetguard.server.logs import ReadableFormatter
 
 
 class Command(TyperGroup):
@@ -41,7 +43,7 @@ class Command(TyperGroup):
 
 
 def _fail(message: str, *, code: int) -> NoReturn:
-    sys.stderr.write(f"budgetguard: error: {message}\n")
+    sys.stderr.write(f"budgetguard: error: {readable(message)}\n")
     raise typer.Exit(code)
 
 
@@ -92,7 +94,9 @@ deliveries.register(app)
 
 def main() -> None:
     """Run the command line, logging to stderr."""
-    logging.basicConfig(stream=sys.stderr, format="budgetguard: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ReadableFormatter("budgetguard: %(levelname)s: %(message)s"))
+    logging.basicConfig(handlers=[handler])
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines narrate internals
     if isinstance(sys.stdout, io.TextIOWrapper):

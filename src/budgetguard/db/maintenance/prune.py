@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Table, delete, exists, func, insert, selec
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.plumbing.types import aware_utc
 from budgetguard.db.schema.tables import (
     alerts,
     deliveries,
@@ -136,8 +137,7 @@ def finish(connection: Connection, prune_id: int, report: PruneReport, *, now: d
 
 def last_started(connection: Connection) -> datetime | None:
     """When the latest prune began (None: never)."""
-    value: datetime | None = connection.execute(select(func.max(prunes.c.started_at))).scalar()
-    return value
+    return aware_utc(connection.execute(select(func.max(prunes.c.started_at))).scalar())
 
 
 def alerts_pruned_before(connection: Connection) -> date | None:

@@ -14,6 +14,7 @@ prune measured is the command's alone.
 
 Usage: python benchmarks/prune.py [--backends mariadb,postgresql,sqlite] [--events 1000000]
        [--rate 100] [--seconds 10] [--connections 16] [--shops 200] [--batch-size 5000]
+       [--pause 0.1]
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def prune_under_load(
     deadline = time.monotonic() + args.seconds
     before = asyncio.run(load(port, phase="before", until=lambda: time.monotonic() > deadline,
                               **shape))  # fmt: skip
-    env = environment(url, prune_batch_size=str(args.batch_size))
+    env = environment(url, prune_batch_size=str(args.batch_size), prune_pause=str(args.pause))
     started = time.perf_counter()
     pruning = subprocess.Popen(
         [sys.executable, "-m", "budgetguard", "db", "prune"],
@@ -195,7 +196,8 @@ def measure(backend: str, args: argparse.Namespace, workdir: Path) -> None:
     removed = next(line for line in summary.splitlines() if line.startswith("bg_spend_events"))
     print(f"{backend}: filled {args.events:,} old events in {filled:.1f} s; {removed}")
     print(f"  prune: {seconds:.1f} s, {args.events / seconds:,.0f} events/s (batches of "
-          f"{args.batch_size:,}; the process's wall time, start-up included)")  # fmt: skip
+          f"{args.batch_size:,}, {args.pause:g} s apart; the process's wall time, start-up "
+          "included)")  # fmt: skip
     for name, figures in (("before", before), ("during", during)):
         print(f"  spend at {args.rate:g}/s {name:<6}: {figures.requests:>6} requests, "
               f"p50 {figures.p50_ms:7.1f} ms, p99 {figures.p99_ms:7.1f} ms, "
@@ -211,6 +213,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--shops", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--pause", type=float, default=0.1, help="seconds between two batches")
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory() as directory:

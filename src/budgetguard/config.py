@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     retain_alerts_days: int = Field(default=400, ge=0, le=36_500)
     retain_evaluations_days: int = Field(default=90, ge=0, le=36_500)
     prune_batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    prune_pause: float = Field(default=0.1, ge=0, le=60)
     prune_interval: float = Field(default=86_400.0, gt=0, le=31 * 86_400)
 
     @field_validator("operator_channels", mode="before")

@@ -110,7 +110,8 @@ def _sweep(
 
 
 def _start(connected: Connection, context: Context, month: Month, at: datetime) -> EvaluationReport:
-    _refuse_pruned(connected, month)
+    if month < Month.containing(context.clock(), context.settings.zone):
+        _refuse_pruned(connected, month)  # the current month's alerts are never pruned
     budgets = records.count_budgets(connected, month)
     now = context.clock()
     evaluation_id = records.start(connected, month=month, at=at, now=now)

@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=200, ge=1, le=5_000)
     delivery_poll_interval: float = Field(default=0.25, gt=0, le=3_600)
 
-    # --- retention: db prune (issue 11) --- (days; 0 keeps that kind forever)
+    # --- retention: db prune (issue 11) ---
+    # Days each kind is kept (0: forever); README "Retention: `db prune`".
     retain_spend_events_days: int = Field(default=400, ge=0, le=36_500)
     retain_delivered_days: int = Field(default=400, ge=0, le=36_500)
     retain_alerts_days: int = Field(default=400, ge=0, le=36_500)

@@ -8,7 +8,7 @@ DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery bench-request clean
+.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune clean
 
 help:
 	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-api  set up, then run the HTTP API benchmark (a few minutes; see README)"
 	@echo "make bench-delivery  set up, then run the webhook delivery benchmark (about a minute)"
 	@echo "make bench-request  set up, then time a request's evaluation of one budget (seconds)"
+	@echo "make bench-prune  set up, then time db prune of 1M spend events under spend load (minutes)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +70,9 @@ bench-delivery: $(STAMP)
 
 bench-request: $(STAMP)
 	$(BIN)/python benchmarks/request_evaluation.py
+
+bench-prune: $(STAMP)
+	$(BIN)/python benchmarks/prune.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -20,6 +20,7 @@ from budgetguard.domain.recipients import (
     operator_key,
     parse_operator_channel,
 )
+from budgetguard.domain.retention import Retention
 from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
 
@@ -77,6 +78,16 @@ class Settings(BaseSettings):
     # Seconds any wait for the database may take: an answer to a statement (PyMySQL's read and
     # write timeouts, psycopg's wait), a connection, SQLite's write lock, a pooled connection.
     database_timeout: float = Field(default=10.0, gt=0, le=3_600)
+
+    # --- retention: db prune (issue 11) ---
+    # Days each kind is kept (0: forever); README "Retention: `db prune`".
+    retain_spend_events_days: int = Field(default=400, ge=0, le=36_500)
+    retain_delivered_days: int = Field(default=400, ge=0, le=36_500)
+    retain_alerts_days: int = Field(default=400, ge=0, le=36_500)
+    retain_evaluations_days: int = Field(default=90, ge=0, le=36_500)
+    prune_batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    prune_pause: float = Field(default=0.1, ge=0, le=60)
+    prune_interval: float = Field(default=86_400.0, gt=0, le=31 * 86_400)
 
     # --- secrets at rest (issue 11; README "Secrets at rest") -----------------------------
     secret_key: SecretStr | None = None
@@ -197,6 +208,15 @@ class Settings(BaseSettings):
     @cached_property
     def policy(self) -> ThresholdPolicy:
         return ThresholdPolicy.of(self.thresholds, self.pause_at)
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            spend_events_days=self.retain_spend_events_days,
+            delivered_days=self.retain_delivered_days,
+            alerts_days=self.retain_alerts_days,
+            evaluations_days=self.retain_evaluations_days,
+        )
 
     @property
     def lease(self) -> timedelta:

@@ -137,6 +137,29 @@ def test_bad_shop_and_budget_writes_are_422_naming_the_field(
     assert shop.http.get(f"/v1/shops/3/budgets/{JUNE}").json()["budget"] == "100.00"
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Evil\x1b[2J", "\\x1b"),
+        ("two\r\nlines", "\\r, \\n"),
+        ("csi \x9b2J", "\\x9b"),
+        ("elas \u202eno", "\\u202e"),
+        ("isolate \u2066x\u2069", "\\u2066, \\u2069"),
+        ("mark \u200f", "\\u200f"),
+    ],
+)
+def test_a_name_with_control_or_bidi_characters_is_422_naming_them(
+    shop: Api, name: str, shown: str
+) -> None:
+    answer = shop.http.put("/v1/shops/3", json={"name": name, "online": True})
+
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["errors"]
+    assert problem["field"] == "name"
+    assert problem["reason"] == f"must not contain control or bidirectional characters: {shown}"
+    assert shop.http.get("/v1/shops/3").json()["shop_name"] == "Shop 3"
+
+
 def test_a_name_of_broken_unicode_is_422(shop: Api) -> None:
     body = b'{"name": "lone \\ud800 surrogate", "online": true}'
 

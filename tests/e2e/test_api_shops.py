@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import delete
 
 from budgetguard.db.schema.tables import shops
+from budgetguard.services.maintenance import prune_old_rows
 from support.api import JUNE, Api
 
 
@@ -154,6 +157,19 @@ def test_a_check_of_another_month(api: Api) -> None:
     report = api.http.post("/v1/checks", json={"at": "2020-05-15T00:00:00Z"}).json()
 
     assert (report["month"], report["paused"]) == ("2020-05", 1)
+
+
+def test_a_check_of_a_month_whose_alerts_were_pruned_is_409(api: Api) -> None:
+    api.world.platform.add_shop(3)
+    api.world.platform.set_budget(3, "2020-05", "100.00", "175.00")
+    api.http.post("/v1/checks", json={"at": "2020-05-15T00:00:00Z"})
+    api.world.clock.advance(timedelta(days=500))
+    prune_old_rows(context=api.world.context)
+
+    answer = api.http.post("/v1/checks", json={"at": "2020-05-15T00:00:00Z"})
+
+    assert answer.status_code == 409, answer.text
+    assert "evaluating 2020-05 again would notify its crossings a second time" in answer.text
 
 
 def test_the_schema_documents_both_answers_of_a_put(api: Api) -> None:

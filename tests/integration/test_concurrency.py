@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from budgetguard.db.evaluation.chunk import evaluate_chunk
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.statements import evaluation_sql
-from budgetguard.db.schema.tables import alerts, deliveries, notifications
+from budgetguard.db.schema.tables import alerts, deliveries, evaluations, notifications
 from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.services.uow import transaction
 from support.cli import cli_env, command, run
@@ -99,6 +99,13 @@ def test_an_evaluation_killed_midway_loses_and_duplicates_nothing(
         ).all()
     assert (undispatched, undelivered) == (0, 0), (by_status, finished.err)
     assert records == len(expected_for_population(shops)), "one console record each"
+    assert _outcomes(engine) == ["abandoned", "completed"], "the killed one is marked by the next"
+
+
+def _outcomes(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        query = select(evaluations.c.outcome).order_by(evaluations.c.id)
+        return list(connection.execute(query).scalars())
 
 
 def _queued(engine: Engine) -> int:

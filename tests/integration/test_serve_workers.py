@@ -1,12 +1,17 @@
-"""`serve`'s background work in process: the interval evaluation and its one delivery worker."""
+"""`serve`'s background work in process: the interval evaluation, its one delivery worker, and
+the daily prune."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import Table, func, select
 
 from budgetguard.api.metrics import Metrics
 from budgetguard.bootstrap import delivery_setup
+from budgetguard.db.schema.tables import alerts, deliveries, notifications, prunes
 from budgetguard.server.workers import Workers
 from support.world import World
 
@@ -49,3 +54,35 @@ def test_the_delivery_worker_delivers_at_once_what_the_process_queued_and_stops_
         metrics.render().decode()
     )
     assert workers.alive() == [], "stop ends both threads without waiting for the next poll"
+
+
+def test_serve_prunes_what_is_past_its_retention_and_stops_cleanly(world: World) -> None:
+    """The third duty: a prune when none began within BUDGETGUARD_PRUNE_INTERVAL."""
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "60.00")
+    world.check("2020-06-30")  # a notification, delivered: the record and the notification go
+    world.clock.advance(timedelta(days=401))
+    world = world.with_settings(check_interval=LONG_POLL)
+    workers = Workers(
+        world.context,
+        Metrics(world.context),
+        delivery_setup(world.context, world.channel, poll_interval=LONG_POLL),
+    )
+
+    workers.start()
+    try:
+        pruned = eventually(lambda: [_count(world, t) for t in TABLES] == [0, 0, 0])
+    finally:
+        workers.stop(timeout=LONG_POLL / 2)
+
+    assert pruned, "serve pruned at start: none had ever run"
+    assert _count(world, prunes) == 1
+    assert workers.alive() == []
+
+
+TABLES = (deliveries, notifications, alerts)
+
+
+def _count(world: World, table: Table) -> int:
+    with world.context.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())

@@ -17,12 +17,14 @@ from budgetguard.db.schema.tables import (
     evaluations,
     notifications,
     pauses,
+    prunes,
     shops,
     spend_events,
 )
 from budgetguard.domain.period import Month
 
 ALL_TABLES = (
+    prunes,
     spend_events,
     deliveries,
     contacts,

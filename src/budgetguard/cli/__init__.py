@@ -22,6 +22,8 @@ from budgetguard.cli.options import Invocation
 from budgetguard.config import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.engine import database_failed, first_line
 from budgetguard.domain.errors import BudgetguardError, ConfigError, Unacceptable
+from budgetguard.domain.text import readable
+from budgetguard.server.logs import ReadableFormatter
 
 
 class Command(TyperGroup):
@@ -45,7 +47,7 @@ class Command(TyperGroup):
 
 
 def _fail(message: str, *, code: int) -> NoReturn:
-    sys.stderr.write(f"budgetguard: error: {message}\n")
+    sys.stderr.write(f"budgetguard: error: {readable(message)}\n")
     raise typer.Exit(code)
 
 
@@ -96,7 +98,9 @@ deliveries.register(app)
 
 def main() -> None:
     """Run the command line, logging to stderr."""
-    logging.basicConfig(stream=sys.stderr, format="budgetguard: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ReadableFormatter("budgetguard: %(levelname)s: %(message)s"))
+    logging.basicConfig(handlers=[handler])
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines narrate internals
     if isinstance(sys.stdout, io.TextIOWrapper):

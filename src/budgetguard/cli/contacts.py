@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 
 from budgetguard.cli.options import JsonOption
-from budgetguard.cli.output import contact_json, new_table, print_table
+from budgetguard.cli.output import cell, contact_json, json_line, new_table, print_table
 from budgetguard.domain.errors import ConfigError
 from budgetguard.domain.recipients import ChannelKind
+from budgetguard.domain.text import readable
 from budgetguard.services import contacts
 from budgetguard.services.contacts import ContactSpec
 
@@ -44,7 +44,8 @@ def contacts_add(
         )
     contact = added.contact
     verb = "Added" if added.created else "Enabled"
-    typer.echo(f"{verb} contact {contact.id} of shop {shop}: {kind.value} {contact.shown_target}")
+    shown = readable(contact.shown_target)
+    typer.echo(f"{verb} contact {contact.id} of shop {shop}: {kind.value} {shown}")
     if added.new_secret:
         typer.echo(f"Signing secret (shown once, give it to the receiver): {added.new_secret}")
 
@@ -56,7 +57,7 @@ def contacts_list(ctx: typer.Context, shop: ShopArgument, json_lines: JsonOption
         rows = [contact_json(c) for c in contacts.list_contacts(context=context, shop_id=shop)]
     if json_lines:
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(row))
         return
     if not rows:
         typer.echo(f"Shop {shop} has no contacts.")
@@ -64,7 +65,8 @@ def contacts_list(ctx: typer.Context, shop: ShopArgument, json_lines: JsonOption
     table = new_table("Id", "Kind", "Target", "Added", "Disabled")
     for row in rows:
         disabled = f"{row['disabled_at']} ({row['disabled_reason']})" if row["disabled_at"] else ""
-        table.add_row(str(row["id"]), row["kind"], row["target"], row["created_at"], disabled)
+        cells = (row["id"], row["kind"], row["target"], row["created_at"], disabled)
+        table.add_row(*(cell(value) for value in cells))
     print_table(table)
 
 

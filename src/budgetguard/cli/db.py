@@ -1,4 +1,4 @@
-"""`budgetguard db upgrade|sql|seed-sample|rotate-secrets|new-secret-key`."""
+"""`budgetguard db upgrade|sql|seed-sample|prune|rotate-secrets|new-secret-key`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Annotated
 
 import typer
 
+from budgetguard.cli.options import prune_progress
+from budgetguard.cli.output import print_prune_report
 from budgetguard.domain.errors import BudgetguardError
 from budgetguard.services.database import migration_sql, seed_sample_data, upgrade_database
+from budgetguard.services.maintenance import prune_old_rows
 from budgetguard.services.secrets import Resealed, SealingReport, new_secret_key, rotate_secrets
 
 db_app = typer.Typer(
@@ -54,6 +57,33 @@ def db_seed_sample(ctx: typer.Context) -> None:
         f"Sample data: {seeded.shops_added} shops and {seeded.budgets_added} budgets added, "
         f"{seeded.rows_already_present} rows already present."
     )
+
+
+@db_app.command("prune")
+def db_prune(
+    ctx: typer.Context,
+    older_than: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than",
+            metavar="DAYS",
+            min=1,
+            max=36_500,
+            help="Keep DAYS days of every kind instead of the BUDGETGUARD_RETAIN_* settings (a "
+            "kind kept forever stays so).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be removed; remove nothing.")
+    ] = False,
+) -> None:
+    """Remove what is past its retention, in short batches; never what is still needed."""
+    with ctx.obj.context() as context, prune_progress() as on_batch:
+        report = prune_old_rows(
+            context=context, older_than_days=older_than, dry_run=dry_run, on_batch=on_batch
+        )
+    print_prune_report(report)
 
 
 @db_app.command("rotate-secrets")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,7 +9,12 @@ import typer
 
 from budgetguard.bootstrap import delivery_setup
 from budgetguard.cli.options import JsonOption
-from budgetguard.cli.output import delivery_json, print_deliveries, print_delivery_summary
+from budgetguard.cli.output import (
+    delivery_json,
+    json_line,
+    print_deliveries,
+    print_delivery_summary,
+)
 from budgetguard.domain.delivery import RECORD_STATUSES, Status
 from budgetguard.domain.errors import NotFound
 from budgetguard.notify.channels.console import ConsoleChannel
@@ -80,7 +84,7 @@ def deliveries_list(
     rows = [delivery_json(r) for r in records]
     if json_lines:
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(row))
     elif rows:
         print_deliveries(rows)
     else:

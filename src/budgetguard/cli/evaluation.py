@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from budgetguard.bootstrap import delivery_setup
 from budgetguard.cli.options import AtOption, instant, progress
-from budgetguard.cli.output import print_check_summary, print_status, status_json
+from budgetguard.cli.output import json_line, print_check_summary, print_status, status_json
 from budgetguard.notify.channels.console import ConsoleChannel
 from budgetguard.services.evaluation import run_check
 from budgetguard.services.shops import shop_status
@@ -47,7 +46,7 @@ def status(
         rows = shop_status(context=context, at=instant(at, context), shop_ids=shop or ())
         if json_lines:
             for row in rows:
-                sys.stdout.write(json.dumps(status_json(row), ensure_ascii=False) + "\n")
+                sys.stdout.write(json_line(status_json(row)))
         else:
             print_status(rows)
 

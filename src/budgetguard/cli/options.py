@@ -12,11 +12,13 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress as RichProgress
+from rich.progress import TaskID
 
 from budgetguard.bootstrap import build_context
 from budgetguard.config import Settings, load_settings
 from budgetguard.domain.evaluation import Progress
 from budgetguard.domain.period import parse_instant
+from budgetguard.domain.retention import PruneProgress
 from budgetguard.services.uow import Context
 
 
@@ -74,5 +76,22 @@ def progress(description: str) -> Iterator[Progress | None]:
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@contextmanager
+def prune_progress() -> Iterator[PruneProgress | None]:
+    """Rows removed so far, per kind, on stderr when it is a terminal (None otherwise)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with RichProgress(transient=True, console=None) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(kind: str, removed: int) -> None:
+            if kind not in tasks:
+                tasks[kind] = bar.add_task(f"Pruning {kind}", total=None)
+            bar.update(tasks[kind], description=f"Pruning {kind}: {removed:,} removed")
 
         yield advance

@@ -1,19 +1,28 @@
-"""How the CLI shows what the use cases return: Rich tables for people, plain dicts for JSON."""
+"""How the CLI shows what the use cases return: Rich tables for people, plain dicts for JSON.
+
+Text that comes from outside (names, targets, errors) is shown with its control characters
+escaped (domain/text.py) and never read as Rich markup; JSON lines keep the exact values.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from budgetguard.domain.delivery import DeliveryRecord, DeliveryReport
 from budgetguard.domain.recipients import Contact
+from budgetguard.domain.retention import PruneReport
 from budgetguard.domain.standing import ShopStatus
+from budgetguard.domain.text import readable, safe_json
 from budgetguard.services.evaluation import CheckReport
 
 # A table is rendered a page at a time, so that a million shops stream instead of piling up.
@@ -82,7 +91,7 @@ def _table(rows: list[ShopStatus], *, header: bool) -> Table:
         percent = row.problem or ("-" if row.percent is None else f"{row.percent}")
         table.add_row(
             str(row.shop_id),
-            row.shop_name,
+            cell(row.shop_name),
             str(row.month),
             "-" if row.budget is None else f"{row.budget:,}",
             "-" if row.spent is None else f"{row.spent:,}",
@@ -133,7 +142,7 @@ def print_deliveries(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         cells = [r["id"], r["notification_id"], r["shop_id"], r["channel"], r["recipient"]]
         cells += [r["status"], r["attempts"], r["next_attempt_at"], r["last_error"]]
-        table.add_row(*("" if cell is None else str(cell) for cell in cells))
+        table.add_row(*(cell(value) for value in cells))
     print_table(table)
 
 
@@ -143,6 +152,34 @@ def print_delivery_summary(report: DeliveryReport) -> None:
     if report.retrying or report.dead:
         parts.append(f"{report.retrying} to retry, {report.dead} given up")
     sys.stderr.write("budgetguard: " + ", ".join(parts) + "\n")
+
+
+PRUNED = {
+    "deliveries": ("bg_deliveries", "delivered before"),
+    "notifications": ("bg_notifications", "queued before"),
+    "spend_events": ("bg_spend_events", "received before"),
+    "alerts": ("bg_alerts", "of months before"),
+    "evaluations": ("bg_evaluations", "begun before"),
+}
+
+
+def print_prune_report(report: PruneReport) -> None:
+    """Print the rows a prune removed (or would remove) per table, with each cutoff."""
+    verb = "would remove" if report.dry_run else "removed"
+    for kind, (table, what) in PRUNED.items():
+        cutoff = report.cutoffs.of(kind)
+        kept = "kept forever" if cutoff is None else f"{what} {cutoff.isoformat()}"
+        typer.echo(f"{table}: {verb} {report.removed[kind]:,} ({kept})")
+
+
+def cell(value: object) -> Text:
+    """A table cell showing `value` as it is: controls escaped, brackets not read as markup."""
+    return Text("" if value is None else readable(str(value)))
+
+
+def json_line(value: object) -> str:
+    """`value` as one line of JSON (JSON Lines), safe to print on a terminal."""
+    return safe_json(json.dumps(value, ensure_ascii=False)) + "\n"
 
 
 def new_table(*columns: str) -> Table:

@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
+from budgetguard.domain.text import UNSAFE
+
 TARGET_LIMIT = 512
 """Longest e-mail address or URL a contact may have (it is part of a unique key)."""
 
@@ -24,8 +26,6 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secre
 _SECRET_BODY = re.compile(r"^[A-Za-z0-9+/]{16,240}={0,2}$")
 _CREDENTIALS_IN_URL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
 _WHSEC = re.compile(r"whsec_[A-Za-z0-9+/=]+")
-# C0 and C1 controls, DEL, and the bidi controls that reorder what a terminal or page shows.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class ChannelKind(StrEnum):
@@ -158,12 +158,12 @@ def check_web_url(url: str, *, allow_plain_http: bool) -> str:
 def check_printable(target: str, *, what: str = "the address or URL") -> str:
     """Return `target` if it holds no control or bidi character; else raise ValueError naming
     the first (a CR/LF could forge a line of output, U+202E reverse what follows it)."""
-    found = _UNPRINTABLE.search(target)
-    if found is not None:
-        raise ValueError(
-            f"{what} contains the control character U+{ord(found.group()):04X} "
-            f"(character {found.start() + 1})"
-        )
+    for position, character in enumerate(target, 1):
+        if character in UNSAFE:  # the set every readable output escapes (domain/text.py)
+            raise ValueError(
+                f"{what} contains the control character U+{ord(character):04X} "
+                f"(character {position})"
+            )
     return target
 
 

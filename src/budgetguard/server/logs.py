@@ -13,6 +13,8 @@ from typing import Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
+from budgetguard.domain.text import readable
+
 TEXT_FORMAT = "%(asctime)s budgetguard: %(levelname)s: %(name)s: %(message)s"
 JSON_FIELDS = "{asctime}{levelname}{name}{message}"
 _QUIET = {"alembic": logging.WARNING}
@@ -35,6 +37,20 @@ class WithoutQueryStrings(logging.Filter):
         return True
 
 
+class ReadableFormatter(logging.Formatter):
+    """Text lines whose message shows control characters escaped (domain/text.py): a shop's
+    name or a receiver's answer in a message cannot forge a log line or drive the terminal.
+    (JSON lines need nothing: json.dumps escapes them, ensure_ascii included.)"""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        message = record.message
+        record.message = readable(message)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message
+
+
 def configure_logging(*, level: str, fmt: Literal["text", "json"]) -> None:
     """Send every log record to stderr, as text or JSON Lines, from `level` up."""
     handler = logging.StreamHandler(sys.stderr)
@@ -47,7 +63,7 @@ def configure_logging(*, level: str, fmt: Literal["text", "json"]) -> None:
             )
         )
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(ReadableFormatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

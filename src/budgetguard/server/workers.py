@@ -1,11 +1,13 @@
 """The service's background work, each in a thread of its own: an evaluation every
-BUDGETGUARD_CHECK_INTERVAL seconds, and one long-lived delivery worker that looks at the outbox
-every BUDGETGUARD_DELIVERY_INTERVAL seconds, or at once when the process queued something.
-`stop` lets the work in hand finish (an evaluation stops after its current chunk; delivery
-stops claiming and records what is in flight).
+BUDGETGUARD_CHECK_INTERVAL seconds, one long-lived delivery worker that looks at the outbox
+every BUDGETGUARD_DELIVERY_INTERVAL seconds, or at once when the process queued something, and
+the prune of what is past its retention, once per BUDGETGUARD_PRUNE_INTERVAL (a day).
+`stop` lets the work in hand finish (an evaluation stops after its current chunk, a prune after
+its current batch; delivery stops claiming and records what is in flight).
 
 Replicas are safe as they are: evaluations take the evaluation lock (a replica that finds it
-taken skips its turn), deliverers claim batches with leases (FOR UPDATE SKIP LOCKED).
+taken skips its turn), deliverers claim batches with leases (FOR UPDATE SKIP LOCKED), a prune
+takes the prune lock and is skipped when one began less than the interval ago.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from budgetguard.domain.errors import BudgetguardError, EvaluationBusy
 from budgetguard.notify.runner import Control
 from budgetguard.services.deliveries import Delivery, deliver_until_stopped
 from budgetguard.services.evaluation import evaluate_month
+from budgetguard.services.maintenance import prune_if_due
 from budgetguard.services.uow import Context
 
 log = logging.getLogger(__name__)
 
 # A replica whose interval comes while another one evaluates waits this long, then skips.
 LOCK_WAIT_SECONDS = 1.0
+# How often the prune thread looks whether a prune is due (the last one is in bg_prunes).
+PRUNE_LOOK_SECONDS = 3600.0
 
 
 class Stopping(Exception):
@@ -46,6 +51,7 @@ class Workers:
         self._threads = [
             threading.Thread(target=self._evaluate_forever, name="evaluation", daemon=True),
             threading.Thread(target=self._deliver_forever, name="delivery", daemon=True),
+            threading.Thread(target=self._prune_forever, name="prune", daemon=True),
         ]
 
     def start(self) -> None:
@@ -57,7 +63,7 @@ class Workers:
         self._control.wake()
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Let the work in hand finish, then end both threads (waiting up to `timeout` each)."""
+        """Let the work in hand finish, then end the threads (waiting up to `timeout` each)."""
         self._stop.set()
         self._control.stop()
         for thread in self._threads:
@@ -95,7 +101,7 @@ class Workers:
         if report.notifications:
             self.wake_delivery()
 
-    def _unless_stopping(self, _done: int, _total: int) -> None:
+    def _unless_stopping(self, *_progress: object) -> None:
         if self._stop.is_set():
             raise Stopping
 
@@ -119,3 +125,22 @@ class Workers:
                 # A bug must not end delivery for the life of the process: say so, start again.
                 log.exception("the delivery worker stopped unexpectedly; starting it again")
             self._stop.wait(pause)
+
+    def _prune_forever(self) -> None:
+        look = min(self._context.settings.prune_interval, PRUNE_LOOK_SECONDS)
+        while not self._stop.is_set():
+            self._prune_once()
+            self._stop.wait(look)
+
+    def _prune_once(self) -> None:
+        try:
+            report = prune_if_due(context=self._context, on_batch=self._unless_stopping)
+        except Stopping:
+            log.info("prune stopped after a batch: the service is stopping")
+            return
+        except (BudgetguardError, exc.DBAPIError) as error:
+            log.warning("prune failed, retrying in an hour at most: %s", first_line(error))
+            return
+        if report is not None:
+            removed = ", ".join(f"{count} {kind}" for kind, count in report.removed.items())
+            log.info("pruned what is past its retention: %s", removed)

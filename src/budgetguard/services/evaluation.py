@@ -19,10 +19,12 @@ from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import evaluate_chunk
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.statements import evaluation_sql
+from budgetguard.db.maintenance.prune import alerts_pruned_before
 from budgetguard.db.plumbing.chunk_pool import ChunkPool
 from budgetguard.db.plumbing.locks import evaluation_lock
 from budgetguard.db.plumbing.statistics import StatisticsKeeper
 from budgetguard.domain.delivery import DeliveryReport
+from budgetguard.domain.errors import Conflict
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport, Progress
 from budgetguard.domain.period import Month
 from budgetguard.services.database import open_database
@@ -108,11 +110,28 @@ def _sweep(
 
 
 def _start(connected: Connection, context: Context, month: Month, at: datetime) -> EvaluationReport:
+    if month < Month.containing(context.clock(), context.settings.zone):
+        _refuse_pruned(connected, month)  # the current month's alerts are never pruned
     budgets = records.count_budgets(connected, month)
-    evaluation_id = records.start(connected, month=month, at=at, now=context.clock())
+    now = context.clock()
+    evaluation_id = records.start(connected, month=month, at=at, now=now)
+    abandoned = records.abandon_running(connected, before=evaluation_id, now=now)
+    if abandoned:
+        log.warning("%d earlier evaluation(s) never finished (killed?): abandoned", abandoned)
     return EvaluationReport(
         evaluation_id=evaluation_id, month=month, evaluated_at=at, budgets=budgets
     )
+
+
+def _refuse_pruned(connected: Connection, month: Month) -> None:
+    """Refuse a month whose alerts `db prune` may have removed: evaluated again, its crossings
+    would be notified a second time (a month's alerts are kept while it can matter)."""
+    kept_from = alerts_pruned_before(connected)
+    if kept_from is not None and month.first_day < kept_from:
+        raise Conflict(
+            f"the alerts of months before {Month.of(kept_from)} were pruned (`budgetguard db "
+            f"prune`): evaluating {month} again would notify its crossings a second time"
+        )
 
 
 def _finish(

@@ -23,6 +23,7 @@ from pydantic import (
 from budgetguard.domain.errors import Unacceptable
 from budgetguard.domain.money import CENT
 from budgetguard.domain.spend import LARGEST_AMOUNT
+from budgetguard.domain.text import unsafe_characters
 
 LARGEST_ID = 2**31 - 1  # the platform's INT ids
 LARGEST_BIG_ID = 2**63 - 1  # budgetguard's BIGINT ids
@@ -116,8 +117,11 @@ EventId = Annotated[
 
 
 def _printable(value: str) -> str:
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise ValueError("must not contain control characters")
+    # Names are shown on terminals and in logs: no escape sequence, line break or reordering.
+    if unsafe := unsafe_characters(value):
+        raise ValueError(
+            f"must not contain control or bidirectional characters: {', '.join(unsafe)}"
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

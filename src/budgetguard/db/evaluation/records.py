@@ -25,6 +25,22 @@ def start(connection: Connection, *, month: Month, at: datetime, now: datetime) 
     return _insert(connection, row)
 
 
+def abandon_running(connection: Connection, *, before: int, now: datetime) -> int:
+    """Mark evaluations begun before evaluation `before` and still `running` as `abandoned`;
+    return how many.
+
+    Call it holding the evaluation lock: no other evaluation can then be running, so such a row
+    was left by a process that died (SIGKILL, power loss) before it could record its end. The
+    lock is a session lock and died with it. (SQLite has no session lock; an evaluation that
+    does finish after all records its own outcome over this one.)
+    """
+    stale = (evaluations.c.outcome == "running") & (evaluations.c.id < before)
+    result = connection.execute(
+        update(evaluations).where(stale).values(outcome="abandoned", finished_at=now)
+    )
+    return int(result.rowcount)
+
+
 def finish(
     connection: Connection, report: EvaluationReport, *, now: datetime, outcome: str
 ) -> None:

@@ -1,25 +1,32 @@
-"""The evaluation lock: one evaluation at a time on a database, across processes and machines."""
+"""Session locks: one evaluation (or one prune) at a time on a database, across processes and
+machines."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from budgetguard.domain.errors import EvaluationBusy
+from budgetguard.domain.errors import BudgetguardError, EvaluationBusy
 
 LOCK_NAME = "budgetguard.evaluate"
+PRUNE_LOCK_NAME = "budgetguard.prune"
 _POLL_SECONDS = 0.2
 _MYSQL_WAIT_SECONDS = 1
-# PostgreSQL advisory locks take a 64-bit key; derive a stable one from the name.
-_PG_KEY = int.from_bytes(
-    hashlib.blake2b(LOCK_NAME.encode(), digest_size=8).digest(), "big", signed=True
-)
+Busy = Callable[[float], BudgetguardError]
+"""Makes the error raised when the lock stayed taken for the timeout (seconds)."""
+
+
+def _pg_key(name: str) -> int:
+    """PostgreSQL advisory locks take a 64-bit key; derive a stable one from the name."""
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
 
 
 @contextmanager
@@ -30,16 +37,31 @@ def evaluation_lock(connection: Connection, *, timeout: float) -> Iterator[None]
     when the session ends, so a killed evaluation never leaves the lock behind. SQLite needs
     none: every transaction there takes the database's write lock first (BEGIN IMMEDIATE).
     """
+    with session_lock(connection, LOCK_NAME, timeout=timeout, busy=_busy):
+        yield
+
+
+@contextmanager
+def session_lock(
+    connection: Connection,
+    name: str,
+    *,
+    timeout: float,
+    busy: Busy,
+) -> Iterator[None]:
+    """Hold the session lock `name` on `connection` for the block (none on SQLite); raise
+    `busy(timeout)` when another session held it for `timeout` seconds."""
     dialect = connection.dialect.name
     if dialect == "sqlite":
         yield
         return
     if dialect == "postgresql":
-        _acquire_postgres(connection, timeout)
-        release = select(func.pg_advisory_unlock(_PG_KEY))
+        key = _pg_key(name)
+        _acquire_postgres(connection, key, timeout, busy)
+        release = select(func.pg_advisory_unlock(key))
     else:
-        _acquire_mysql(connection, timeout)
-        release = select(func.release_lock(LOCK_NAME))
+        _acquire_mysql(connection, name, timeout, busy)
+        release = select(func.release_lock(name))
     try:
         yield
     finally:
@@ -48,30 +70,30 @@ def evaluation_lock(connection: Connection, *, timeout: float) -> Iterator[None]
             connection.commit()
 
 
-def _acquire_postgres(connection: Connection, timeout: float) -> None:
+def _acquire_postgres(connection: Connection, key: int, timeout: float, busy: Busy) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        acquired = connection.execute(select(func.pg_try_advisory_lock(_PG_KEY))).scalar_one()
+        acquired = connection.execute(select(func.pg_try_advisory_lock(key))).scalar_one()
         connection.commit()
         if acquired:
             return
         if time.monotonic() >= deadline:
-            raise _busy(timeout)
+            raise busy(timeout)
         time.sleep(_POLL_SECONDS)
 
 
-def _acquire_mysql(connection: Connection, timeout: float) -> None:
+def _acquire_mysql(connection: Connection, name: str, timeout: float, busy: Busy) -> None:
     # GET_LOCK waits in the server, a second at a time: one long wait would outlast the
     # connection's read timeout (BUDGETGUARD_DATABASE_TIMEOUT) and be taken for an outage.
     deadline = time.monotonic() + timeout
     while True:
         wait = max(0, min(_MYSQL_WAIT_SECONDS, math.ceil(deadline - time.monotonic())))
-        acquired = connection.execute(select(func.get_lock(LOCK_NAME, wait))).scalar()
+        acquired = connection.execute(select(func.get_lock(name, wait))).scalar()
         connection.commit()
         if acquired == 1:
             return
         if time.monotonic() >= deadline:
-            raise _busy(timeout)
+            raise busy(timeout)
 
 
 def _busy(timeout: float) -> EvaluationBusy:

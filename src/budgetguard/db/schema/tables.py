@@ -75,6 +75,9 @@ evaluations = Table(
     Column("paused", Integer, nullable=False, server_default="0"),
     Column("resumed", Integer, nullable=False, server_default="0"),
     Column("skipped", Integer, nullable=False, server_default="0"),
+    # The next evaluation finds those left `running` by a killed one; `db prune` ages them out.
+    Index("ix_bg_evaluations_outcome_id", "outcome", "id"),
+    Index("ix_bg_evaluations_started_at", "started_at"),
 )
 
 # One row per (month, shop, threshold) that has fired and not re-armed since. The primary key makes
@@ -122,6 +125,7 @@ notifications = Table(
     Column("delivered_at", UtcDateTime, nullable=True),
     # Due work only: delivered and dead notifications have no next attempt (NULL).
     Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
+    Index("ix_bg_notifications_created_at", "created_at"),
 )
 
 # Spend events received by the HTTP API: the key of each one's idempotency, and its audit trail.
@@ -141,6 +145,7 @@ spend_events = Table(
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("source", String(64), nullable=False),
+    Index("ix_bg_spend_events_received_at", "received_at"),
 )
 
 # --- delivery to people (migration 0002) --------------------------------------------------------
@@ -187,4 +192,24 @@ deliveries = Table(
     Index("ix_bg_deliveries_next_attempt_at_id", "next_attempt_at", "id"),
     Index("ix_bg_deliveries_status_id", "status", "id"),
     Index("ix_bg_deliveries_contact_id", "contact_id"),
+    Index("ix_bg_deliveries_delivered_at", "delivered_at"),
+)
+
+# --- retention (migration 0006) -----------------------------------------------------------------
+
+# One row per `db prune` run: when, what it removed, and the oldest month whose alerts it kept.
+# An evaluation of a month before the newest `alerts_before` is refused: its alerts are gone, and
+# evaluating it again would notify its crossings a second time.
+prunes = Table(
+    "bg_prunes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("alerts_before", Date, nullable=True),
+    Column("spend_events", BigInteger, nullable=False, server_default="0"),
+    Column("alerts", BigInteger, nullable=False, server_default="0"),
+    Column("evaluations", BigInteger, nullable=False, server_default="0"),
+    Column("notifications", BigInteger, nullable=False, server_default="0"),
+    Column("deliveries", BigInteger, nullable=False, server_default="0"),
 )

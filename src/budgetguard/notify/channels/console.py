@@ -1,4 +1,8 @@
-"""The console channel: one readable line, or one JSON object (JSON Lines), per notification."""
+"""The console channel: one readable line, or one JSON object (JSON Lines), per notification.
+
+A shop's name comes from the platform's table as it was written: the readable line shows its
+control characters escaped (domain/text.py), so a name cannot clear the screen or forge a line.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any, TextIO
 
 from budgetguard.domain.money import format_money
 from budgetguard.domain.notification import Action, Kind, Notification
+from budgetguard.domain.text import readable, safe_json
 
 
 def as_json(notification: Notification) -> dict[str, Any]:
@@ -33,7 +38,8 @@ def as_line(notification: Notification) -> str:
     """Return the notification as one line for people."""
     n = notification
     head = (
-        f"{n.evaluated_on.isoformat()}  #{n.id} {n.shop_name} (shop {n.shop_id}), {n.month.label}: "
+        f"{n.evaluated_on.isoformat()}  #{n.id} {readable(n.shop_name)} (shop {n.shop_id}), "
+        f"{n.month.label}: "
         f"spent {format_money(n.spent)} of {format_money(n.budget)} ({n.percent} %)"
     )
     if n.kind is Kind.RESUMED:
@@ -63,4 +69,4 @@ class ConsoleChannel:
 
     @staticmethod
     def _render_json(notification: Notification) -> str:
-        return json.dumps(as_json(notification), ensure_ascii=False)
+        return safe_json(json.dumps(as_json(notification), ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""Upkeep of budgetguard's own tables: retention (`db prune`)."""

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -144,9 +145,32 @@ def event(index: int, shops: int, prefix: str) -> dict[str, object]:
     }
 
 
-async def steady(
-    port: int, *, rate: float, seconds: float, connections: int, shops: int, phase: str
-) -> Figures:
+@dataclass
+class Offered:
+    """What an offered load got: each request's latency (seconds, sorted), the errors."""
+
+    latencies: list[float]
+    errors: int
+    seconds: float
+
+    def ms(self, quantile: float) -> float:
+        return (
+            self.latencies[min(len(self.latencies) - 1, int(len(self.latencies) * quantile))] * 1000
+        )
+
+
+async def offer(
+    port: int,
+    *,
+    rate: float,
+    connections: int,
+    shops: int,
+    phase: str,
+    more: Callable[[int], bool],
+) -> Offered:
+    """POST single events at `rate` on `connections` kept-alive connections while `more(n)` says
+    the n-th is to be sent; a request's latency counts from when it was due (no coordinated
+    omission)."""
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(Connection(port))
@@ -165,24 +189,32 @@ async def steady(
             pool.put_nowait(connection)
         latencies.append(loop.time() - scheduled)
 
-    total = int(rate * seconds)
     tasks = []
     start = loop.time() + 0.1
-    for index in range(total):
+    index = 0
+    while more(index):
         scheduled = start + index / rate
         if (delay := scheduled - loop.time()) > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(index, scheduled)))
+        index += 1
     await asyncio.gather(*tasks)
-    elapsed = loop.time() - start
-    latencies.sort()
+    return Offered(sorted(latencies), errors, loop.time() - start)
+
+
+async def steady(
+    port: int, *, rate: float, seconds: float, connections: int, shops: int, phase: str
+) -> Figures:
+    total = int(rate * seconds)
+    shape = {"rate": rate, "connections": connections, "shops": shops, "phase": phase}
+    got = await offer(port, **shape, more=lambda index: index < total)
     return Figures(
         backend="",
         offered=rate,
-        rate=total / elapsed,
-        p50_ms=latencies[len(latencies) // 2] * 1000,
-        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
-        errors=errors,
+        rate=total / got.seconds,
+        p50_ms=got.ms(0.5),
+        p99_ms=got.ms(0.99),
+        errors=got.errors,
     )
 
 

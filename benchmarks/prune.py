@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import socket
@@ -38,7 +37,7 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api import KEY, Connection, build, event
+from api import KEY, build, offer
 from budgetguard.db.plumbing.engine import make_engine
 from scratch import scratch_database
 
@@ -121,40 +120,10 @@ async def load(
     until: Callable[[], bool],
 ) -> Latency:
     """POST single events at `rate` until `until()` is true; the latencies of those requests."""
-    pool: asyncio.Queue[Connection] = asyncio.Queue()
-    for _ in range(connections):
-        pool.put_nowait(Connection(port))
-    latencies: list[float] = []
-    errors = 0
-    loop = asyncio.get_running_loop()
-
-    async def one(index: int, scheduled: float) -> None:
-        nonlocal errors
-        connection = await pool.get()
-        try:
-            body = json.dumps(event(index, shops, phase)).encode()
-            if await connection.post("/v1/spend", body) != 200:
-                errors += 1
-        finally:
-            pool.put_nowait(connection)
-        latencies.append(loop.time() - scheduled)
-
-    tasks = []
-    start = loop.time() + 0.05
-    index = 0
-    while not until():
-        scheduled = start + index / rate
-        if (delay := scheduled - loop.time()) > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(index, scheduled)))
-        index += 1
-    await asyncio.gather(*tasks)
-    latencies.sort()
+    shape = {"rate": rate, "connections": connections, "shops": shops, "phase": phase}
+    got = await offer(port, **shape, more=lambda _index: not until())
     return Latency(
-        requests=len(latencies),
-        p50_ms=latencies[len(latencies) // 2] * 1000,
-        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
-        errors=errors,
+        requests=len(got.latencies), p50_ms=got.ms(0.5), p99_ms=got.ms(0.99), errors=got.errors
     )
 
 

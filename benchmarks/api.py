@@ -62,7 +62,7 @@ class Figures:
 
 def build(url: str, shops: int) -> str:
     """Create the schema, the shops and this month's budgets; return the month's first day."""
-    engine = make_engine(url)
+    engine = make_engine(url, timeout=None)  # building data: no bound on a statement
     revisions.upgrade(engine)
     month = datetime.now(UTC).strftime("%Y-%m-01")
     with engine.begin() as c:
@@ -235,7 +235,7 @@ def batches(port: int, count: int, size: int, shops: int) -> float:
 
 def floor(url: str, month: str, count: int, size: int, shops: int) -> float:
     """The same rows as `batches`, by a bare executemany: events inserted, budgets updated."""
-    engine = make_engine(url)
+    engine = make_engine(url, timeout=None)  # a bare floor: no bound on a statement
     insert = text(
         "INSERT INTO bg_spend_events (event_id, shop_id, month, amount, occurred_at, "
         "received_at, source) VALUES (:event_id, :shop_id, :month, :amount, :at, :at, 'floor')"

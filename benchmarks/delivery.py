@@ -167,7 +167,7 @@ def main() -> None:
                                  str(port), SECRET])  # fmt: skip
     try:
         with tempfile.TemporaryDirectory() as tmp, scratch_database(args.backend, Path(tmp)) as url:
-            engine = make_engine(url)
+            engine = make_engine(url, timeout=None)  # building data: no bound on a statement
             revisions.upgrade(engine)
             build(engine, args.shops, port)
             # Settings given to the benchmark pass on to the worker (e.g. the concurrency).

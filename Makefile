@@ -44,8 +44,11 @@ run: $(STAMP)
 	echo "URL:     http://$(HOST):$(PORT)   (API documentation: http://$(HOST):$(PORT)/docs)"; \
 	echo "API key: $$key"; \
 	echo "Try:     curl -H 'Authorization: Bearer $$key' http://$(HOST):$(PORT)/v1/shops"; \
+	echo "(The sample's months are from 2020: the demo keeps their alerts, BUDGETGUARD_RETAIN_ALERTS_DAYS=0,"; \
+	echo " so that serve's daily prune leaves June and July 2020 evaluable.)"; \
 	echo; \
-	exec env BUDGETGUARD_API_KEYS="local:$$key" $(DEMO) serve --host $(HOST) --port $(PORT)
+	exec env BUDGETGUARD_API_KEYS="local:$$key" BUDGETGUARD_RETAIN_ALERTS_DAYS=0 \
+	    $(DEMO) serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -72,6 +72,7 @@ def test_contacts_are_replaced_listed_and_removed(http: httpx.Client) -> None:
         ({"kind": "webhook", "target": "http://93.184.215.14/hook"}, "contact refused"),
         ({"kind": "webhook", "target": "https://127.0.0.1/hook"}, "contact refused"),
         ({"kind": "webhook", "target": "https://10.1.2.3/hook"}, "contact refused"),
+        ({"kind": "webhook", "target": "https://93.184.215.14/hook "}, "contains a space"),
         ({"kind": "sms", "target": "+33 1 23 45 67 89"}, "kind"),
         ({"kind": "email", "target": "a@example.com", "colour": "red"}, "colour"),
     ],
@@ -108,6 +109,22 @@ def test_a_listed_webhook_shows_no_credentials_nor_query(http: httpx.Client) -> 
             "https://93.184.215.14/…",
         ]
         assert not {"hook-user", "hook-pass", "t0k3n", "XXXX"} & set(_words(answer.text))
+
+
+def test_targets_differing_only_in_case_are_two_contacts(http: httpx.Client) -> None:
+    """Found in review: MySQL's default collation took `…/Hook` and `…/hook` for one target (500
+    on a PUT of both, and a look-up by URL finding the other one)."""
+    upper, lower = f"{PUBLIC_HOOK}/Hook", f"{PUBLIC_HOOK}/hook"
+    body = {"contacts": [{"kind": "webhook", "target": t} for t in (upper, lower)]}
+
+    both = http.put("/v1/shops/1/contacts", json=body)
+    again = http.put("/v1/shops/1/contacts", json={"contacts": body["contacts"][1:]})
+
+    assert both.status_code == 200, both.text
+    assert sorted(c["target"] for c in both.json()["contacts"]) == [upper, lower]
+    assert again.status_code == 200, again.text
+    assert [c["target"] for c in again.json()["contacts"]] == [lower]
+    assert [c["target"] for c in http.get("/v1/shops/1/contacts").json()["contacts"]] == [lower]
 
 
 def _words(text: str) -> list[str]:

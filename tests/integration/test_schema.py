@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import exc, func, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from budgetguard.config import Settings
@@ -61,7 +61,7 @@ def apply_by_hand(engine: Engine, sql: str) -> None:
 
 
 def test_the_migrations_keep_their_revision_ids() -> None:
-    assert revisions.head_revision() == "0006"
+    assert revisions.head_revision() == "0007"
 
 
 def test_an_empty_database_gets_exactly_the_schema_the_code_expects(fresh_engine: Engine) -> None:
@@ -171,3 +171,17 @@ def test_a_null_amount_in_an_adopted_table_is_skipped_not_fatal(fresh_engine: En
     june, _ = story(fresh_engine)
 
     assert [entry for entry in JUNE_30 if entry[0] != 2] == june
+
+
+def test_a_database_errors_text_never_holds_the_statements_parameters(engine: Engine) -> None:
+    """Found in review: an IntegrityError's text carried a contact's URL credentials and webhook
+    secret into the log (the 500 handler logs it). Every engine hides parameters."""
+    secret = "whsec_NEVER_IN_A_LOG_0123456789abcdef"  # noqa: S105 - a test value
+    with pytest.raises(exc.DBAPIError) as raised, engine.begin() as connection:
+        connection.execute(
+            text("SELECT * FROM bg_contacts WHERE target = :target AND no_such_column = 1"),
+            {"target": f"https://user:{secret}@example.com/hook"},
+        )
+
+    assert "no_such_column" in str(raised.value), "the error is the one provoked"
+    assert secret not in str(raised.value)

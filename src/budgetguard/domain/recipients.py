@@ -150,6 +150,8 @@ def check_web_url(url: str, *, allow_plain_http: bool) -> str:
         )
     if not parts.hostname:
         raise ValueError(f"{display_url(url)!r} names no host")
+    if any(character.isspace() for character in url):
+        raise ValueError(f"{display_url(url)!r} contains a space (write it as %20)")
     if parts.fragment:
         raise ValueError(f"{display_url(url)!r} has a fragment (#…), which is never sent")
     return url

@@ -23,6 +23,9 @@ POOL_TIMEOUT_SECONDS = 30
 # Plain driver names map to the drivers budgetguard installs.
 _DEFAULT_DRIVERS = {"mysql": "pymysql", "mariadb": "pymysql", "postgresql": "psycopg"}
 _MIN_SQLITE = (3, 35)
+# A statement's parameters never appear in an error's text: they may hold a contact's URL with
+# its credentials, a webhook secret, a shop's name (errors reach logs and the 500 handler).
+_QUIET = {"hide_parameters": True}
 _SETTING = "BUDGETGUARD_DATABASE_URL"
 _MAX_PORT = 65535
 # scheme://user:PASSWORD@ — the password is whatever lies between the user's colon and the last
@@ -86,7 +89,9 @@ def make_engine(
     connect_timeout = min(CONNECT_TIMEOUT_SECONDS, timeout or CONNECT_TIMEOUT_SECONDS)
     connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
     if backend == "postgresql":
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        engine = create_engine(
+            parsed, pool_pre_ping=True, connect_args=connect_args, **_QUIET, **options
+        )
         if parsed.get_driver_name() == "psycopg":
             _bound_psycopg_answers(engine, timeout)
         return engine
@@ -98,6 +103,7 @@ def make_engine(
         pool_pre_ping=True,
         isolation_level="READ COMMITTED",
         connect_args=connect_args,
+        **_QUIET,
         **options,
     )
 
@@ -123,7 +129,7 @@ def _sqlite_engine(url: URL, *, busy_seconds: float, **options: Any) -> Engine:
         "ignore",
         message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal objects natively",
     )
-    engine = create_engine(url, connect_args={"timeout": busy_seconds}, **options)
+    engine = create_engine(url, connect_args={"timeout": busy_seconds}, **_QUIET, **options)
     bound_writer_wait(engine, busy_seconds)
 
     @event.listens_for(engine, "connect")

@@ -150,6 +150,12 @@ spend_events = Table(
 
 # --- delivery to people (migration 0002) --------------------------------------------------------
 
+# Contact targets compared byte for byte (migration 0007): MySQL's default collations would treat
+# `https://h/Hook` and `https://h/hook` as one target.
+Target = String(512).with_variant(
+    mysql.VARCHAR(512, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
 # A shop's contacts: e-mail addresses, signed webhooks (with their secret), Slack incoming webhooks.
 contacts = Table(
     "bg_contacts",
@@ -157,7 +163,7 @@ contacts = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("shop_id", Integer, nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("target", String(512), nullable=False),
+    Column("target", Target, nullable=False),
     Column("secret", String(255), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     # Set when the receiver answered 410 Gone; adding the contact again enables it.

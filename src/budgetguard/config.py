@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     # --- database timeouts and outages (issue 11) ---
     # Seconds any wait for the database may take: an answer to a statement (PyMySQL's read and
     # write timeouts, psycopg's wait), a connection, SQLite's write lock, a pooled connection.
-    database_timeout: float = Field(default=10.0, gt=0, le=3_600)
+    database_timeout: float = Field(default=10.0, ge=1, le=3_600)  # GET_LOCK waits 1 s
 
     # --- retention: db prune (issue 11) ---
     # Days each kind is kept (0: forever); README "Retention: `db prune`".

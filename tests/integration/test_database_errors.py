@@ -35,3 +35,20 @@ def test_a_refused_write_and_a_bug_are_not_taken_for_an_outage(engine: Engine) -
 
     assert not database_failed(duplicate.value)
     assert not database_failed(ValueError("a bug"))
+
+
+def test_a_drivers_own_refused_write_is_not_taken_for_an_outage(engine: Engine) -> None:
+    """Found in review: any unwrapped error of a driver counted as an outage (503 and a one-line
+    warning), a bug's IntegrityError or ProgrammingError included."""
+    Platform(engine).add_shop(1)
+    pooled = engine.raw_connection()
+    try:
+        cursor = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+        with pytest.raises(Exception) as raised:  # noqa: PT011 - whatever each driver raises
+            cursor.execute("INSERT INTO t_shops (a_id, a_name, a_online) VALUES (1, 'again', TRUE)")
+    finally:
+        pooled.invalidate()
+
+    assert not isinstance(raised.value, exc.DBAPIError), "the driver's own error, unwrapped"
+    assert type(raised.value).__name__ in {"IntegrityError", "UniqueViolation"}
+    assert not database_failed(raised.value)

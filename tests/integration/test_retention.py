@@ -155,6 +155,31 @@ def test_a_month_whose_alerts_were_pruned_is_not_evaluated_again(world: World) -
     assert world.sent == [], "June's crossings are not notified a second time"
 
 
+def test_an_old_month_evaluated_while_a_prune_runs_keeps_its_alerts(world: World) -> None:
+    """Found in review: a prune that found no old alert at its start still deleted alerts below
+    its cutoff, so an old month evaluated meanwhile lost the alerts that block its repeat, and
+    its next evaluation notified the same crossings again."""
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00")
+    _spend(world, "june-1", 1, "10.00")  # below 50 %: no alert yet, an old event to prune
+    world.clock.advance(LATER)
+    world.platform.set_spent(1, "2020-06", "60.00")
+    evaluated: list[str] = []
+
+    def evaluate_june_meanwhile(kind: str, _removed: int) -> None:
+        if not evaluated:  # after the first batch: past the prune's start, before its alerts
+            world.check(T0)
+            evaluated.append(kind)
+
+    prune_old_rows(context=world.context, on_batch=evaluate_june_meanwhile)
+    world.channel.sent.clear()
+    world.check(T0)
+
+    assert evaluated, "June was evaluated while the prune ran"
+    assert _keys(world, alerts, "month", "shop_id", "threshold") == [(date(2020, 6, 1), 1, 50)]
+    assert world.sent == [], "June's crossing is not notified a second time"
+
+
 def test_prune_goes_in_batches_of_the_batch_size(world: World) -> None:
     world.platform.add_shop(1)
     world.platform.set_budget(1, "2020-06", "1000.00")

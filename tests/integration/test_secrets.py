@@ -14,8 +14,9 @@ from budgetguard.db.outbox.sealed_contacts import contacts_after, reseal
 from budgetguard.db.plumbing.sealing import Keyring, with_keyring
 from budgetguard.db.schema.tables import contacts
 from budgetguard.domain.delivery import Status
+from budgetguard.domain.errors import Conflict
 from budgetguard.domain.recipients import ChannelKind
-from budgetguard.services.contacts import ContactSpec, add_contact, list_contacts
+from budgetguard.services.contacts import ContactSpec, add_contact, list_contacts, replace_contacts
 from budgetguard.services.deliveries import list_deliveries
 from budgetguard.services.secrets import Resealed, rotate_secrets, seal_clear_contacts
 from support.receivers import WebhookReceiver, webhook_receiver
@@ -251,3 +252,18 @@ def test_rotation_leaves_a_contact_written_since_it_was_read_as_written(local: W
     assert raw_rows(new) == written
     (listed,) = list_contacts(context=new.context, shop_id=1)
     assert listed.secret == fresh_secret
+
+
+def test_contacts_are_not_replaced_while_one_of_them_cannot_be_read(local: World) -> None:
+    """Found in review: a PUT on a process without the contact's key took the sealed contact for
+    a stale one, deleted it (its deliveries dead) and stored it again with a new secret."""
+    sealed_with_c = keyed(local, KEY_C)
+    sealed_with_c.platform.add_shop(1)
+    hook(sealed_with_c, 1, "https://93.184.215.14/hook")
+    before = raw_rows(local)
+    wanted = [ContactSpec(ChannelKind.WEBHOOK, "https://93.184.215.14/hook", SECRET)]
+
+    with pytest.raises(Conflict, match=r"shop 1's contacts \d+ cannot be read"):
+        replace_contacts(context=keyed(local, KEY_A).context, shop_id=1, specs=wanted)
+
+    assert raw_rows(local) == before

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import timedelta
 
 from sqlalchemy import Table, func, select
 
 from budgetguard.api.metrics import Metrics
 from budgetguard.bootstrap import delivery_setup
-from budgetguard.db.schema.tables import alerts, deliveries, notifications, prunes
+from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.schema.tables import alerts, deliveries, evaluations, notifications, prunes
 from budgetguard.server.workers import Workers
+from budgetguard.services.uow import Context
 from support.world import World
 
 LONG_POLL = 60.0  # the worker would look again only after this: only the bell can make it hurry
@@ -86,3 +89,29 @@ TABLES = (deliveries, notifications, alerts)
 def _count(world: World, table: Table) -> int:
     with world.context.engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_the_evaluation_and_the_prune_outlive_a_pool_with_no_free_connection(
+    world: World, db_url: str
+) -> None:
+    """Found in review: the pool's own timeout (sqlalchemy.exc.TimeoutError, no DBAPIError)
+    escaped the interval evaluation and the prune, and ended their threads for good."""
+    settings = world.with_settings(check_interval=0.1, prune_interval=0.1).context.settings
+    engine = make_engine(db_url, pool_size=POOL, max_overflow=0, pool_timeout=0.1)
+    context = Context(settings, engine, world.clock)
+    workers = Workers(context, Metrics(context), delivery_setup(context, world.channel))
+    try:
+        with ExitStack() as held:
+            for _ in range(POOL):
+                held.enter_context(engine.connect())
+            workers.start()
+            time.sleep(1.0)  # every duty has tried, and met a pool with no connection to give
+        ran = eventually(lambda: _count(world, evaluations) > 0 and _count(world, prunes) > 0)
+    finally:
+        workers.stop(timeout=LONG_POLL / 2)
+        engine.dispose()
+
+    assert ran, "both duties ran again once the pool had connections"
+
+
+POOL = 3

@@ -94,8 +94,12 @@ class Workers:
         except Stopping:
             log.info("evaluation stopped after a chunk: the service is stopping")
             return
-        except (BudgetguardError, exc.DBAPIError) as error:
+        except (BudgetguardError, exc.SQLAlchemyError) as error:  # the pool's timeout too
             log.warning("evaluation failed, retrying at the next interval: %s", first_line(error))
+            return
+        except Exception:
+            # A bug must not end the interval evaluation for the life of the process.
+            log.exception("the evaluation failed unexpectedly; retrying at the next interval")
             return
         self._metrics.evaluated("interval", report, time.perf_counter() - started)
         if report.notifications:
@@ -119,7 +123,7 @@ class Workers:
                     control=self._control,
                     on_flush=self._metrics.delivery,
                 )
-            except (BudgetguardError, exc.DBAPIError) as error:
+            except (BudgetguardError, exc.SQLAlchemyError) as error:
                 log.warning("delivery failed, retrying: %s", first_line(error))
             except Exception:
                 # A bug must not end delivery for the life of the process: say so, start again.
@@ -138,8 +142,11 @@ class Workers:
         except Stopping:
             log.info("prune stopped after a batch: the service is stopping")
             return
-        except (BudgetguardError, exc.DBAPIError) as error:
-            log.warning("prune failed, retrying in an hour at most: %s", first_line(error))
+        except (BudgetguardError, exc.SQLAlchemyError) as error:
+            log.warning("prune failed: %s", first_line(error))
+            return
+        except Exception:
+            log.exception("the prune failed unexpectedly")
             return
         if report is not None:
             removed = ", ".join(f"{count} {kind}" for kind, count in report.removed.items())

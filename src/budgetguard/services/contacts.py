@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from budgetguard.db.catalog.shops import existing_shops, lock_shops
 from budgetguard.db.outbox import contacts as stored
-from budgetguard.domain.errors import NotFound
+from budgetguard.domain.errors import Conflict, NotFound
 from budgetguard.domain.recipients import Contact
 from budgetguard.notify.channels.guard import Resolver, system_resolver
 from budgetguard.services.contact_checks import CheckedContacts, ContactSpec, check_contacts_now
@@ -81,7 +81,9 @@ def replace_contacts(
 
     def work(connection: Connection) -> ReplacedContacts:
         _lock_shop(connection, shop_id)
-        current = {(c.kind, c.target): c for c in stored.shop_contacts(connection, shop_id)}
+        contacts = stored.shop_contacts(connection, shop_id)
+        _refuse_unreadable(shop_id, contacts)
+        current = {(c.kind, c.target): c for c in contacts}
         stale = [c.id for key, c in current.items() if key not in checked]
         if stale:
             stored.delete_contacts(connection, shop_id=shop_id, ids=stale)
@@ -97,6 +99,19 @@ def replace_contacts(
         return ReplacedContacts(stored.shop_contacts(connection, shop_id), generated)
 
     return write(context, work, what="contacts", shops=[shop_id])
+
+
+def _refuse_unreadable(shop_id: int, contacts: Sequence[Contact]) -> None:
+    """A contact this process cannot open (sealed with a key it lacks) cannot be compared with
+    the wanted ones: replacing would delete it, ending its deliveries, and store it again with
+    another secret. Refuse until BUDGETGUARD_SECRET_KEY holds its key."""
+    unreadable = [c.id for c in contacts if c.unreadable is not None]
+    if unreadable:
+        ids = ", ".join(str(i) for i in unreadable)
+        raise Conflict(
+            f"shop {shop_id}'s contacts {ids} cannot be read with BUDGETGUARD_SECRET_KEY (sealed "
+            "with a key it does not hold): add that key, then replace the contacts"
+        )
 
 
 def list_contacts(*, context: Context, shop_id: int) -> list[Contact]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 from sqlalchemy.engine import Connection
 
@@ -83,10 +84,13 @@ def _count(context: Context, cutoffs: Cutoffs) -> PruneReport:
 
 def _remove(context: Context, cutoffs: Cutoffs, on_batch: PruneProgress | None) -> PruneReport:
     report = PruneReport(cutoffs)
-    prune_id = write(context, lambda c: _start(c, context, cutoffs), what="prune")
+    prune_id, alerts_before = write(context, lambda c: _start(c, context, cutoffs), what="prune")
+    # Alerts go only below the month recorded before the first deletion: an evaluation of an
+    # old month that ran after `_start` found none must keep its alerts (they block its repeat).
+    removing = replace(cutoffs, alerts=alerts_before)
     try:
         for kind in KINDS:
-            cutoff = cutoffs.of(kind)
+            cutoff = removing.of(kind)
             if cutoff is not None:
                 _remove_kind(context, report, kind, prune.prunable(kind, cutoff), on_batch)
     finally:
@@ -95,12 +99,13 @@ def _remove(context: Context, cutoffs: Cutoffs, on_batch: PruneProgress | None) 
     return report
 
 
-def _start(connected: Connection, context: Context, cutoffs: Cutoffs) -> int:
-    """Record the prune; with the month before which alerts go, if any alert is that old."""
+def _start(connected: Connection, context: Context, cutoffs: Cutoffs) -> tuple[int, date | None]:
+    """Record the prune, with the month before which alerts go if any alert is that old;
+    return its id and that month (None: no alert goes)."""
     month = cutoffs.alerts
     if month is not None and not prune.any_alert_before(connected, month):
         month = None
-    return prune.start(connected, now=context.clock(), alerts_before=month)
+    return prune.start(connected, now=context.clock(), alerts_before=month), month
 
 
 def _remove_kind(

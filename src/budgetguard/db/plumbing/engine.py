@@ -173,6 +173,7 @@ def unavailable(engine: Engine, error: exc.DBAPIError) -> DatabaseUnavailable:
 # The drivers' modules: their errors reach us unwrapped from the pool's own work (resetting a
 # connection as it is returned), where SQLAlchemy does not wrap them.
 _DRIVER_MODULES = {"pymysql", "MySQLdb", "psycopg", "psycopg2", "sqlite3"}
+_OUTAGE_NAMES = {"OperationalError", "InterfaceError"}
 
 
 def database_failed(error: BaseException) -> bool:
@@ -183,7 +184,12 @@ def database_failed(error: BaseException) -> bool:
         return True
     if isinstance(error, exc.DBAPIError):
         return error.connection_invalidated
-    return type(error).__module__.split(".")[0] in _DRIVER_MODULES
+    # Only a driver's connection-level errors (and sqlite3's ProgrammingError on a closed
+    # connection): its IntegrityError, or a ProgrammingError from a bug, is no outage.
+    if type(error).__module__.split(".")[0] not in _DRIVER_MODULES:
+        return False
+    names = {kind.__name__ for kind in type(error).__mro__}
+    return bool(names & _OUTAGE_NAMES) or "closed" in str(error).lower()
 
 
 def first_line(error: BaseException) -> str:

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     max_connections: int = Field(default=512, ge=1, le=100_000)
     header_timeout: float = Field(default=10.0, gt=0, le=300)
+    # Seconds a request's body may take to arrive in full once its head has arrived (then 408).
+    body_timeout: float = Field(default=30.0, gt=0, le=3_600)
     keep_alive_timeout: int = Field(default=5, ge=1, le=300)
     metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 

@@ -124,11 +124,11 @@ def test_beyond_the_connection_cap_a_request_gets_a_fast_503_not_a_reset() -> No
     assert after == 200
 
 
-def _eventually_ok(server: ThreadServer) -> int:
+def _eventually_ok(server: ThreadServer, tries: int = 50) -> int:
     """/healthz once the server has seen the held connections close (it notices at once on
     loopback; a few tries allow for the event loop's turn)."""
     status = 0
-    for _ in range(50):
+    for _ in range(tries):
         status = healthz_answers(server)
         if status == 200:
             break
@@ -174,3 +174,94 @@ def test_a_connection_that_sends_nothing_is_closed(
         received = read_until_closed(sock, timeout=10)
 
     assert received == b""
+
+
+def trickle_body(sock: socket.socket, path: bytes, seconds: float) -> tuple[bytes, float | None]:
+    """Send a head announcing a 1000-byte body, then one byte of it every 0.3 s for up to
+    `seconds`, stopping once the server answers or closes. Return what the server sent and
+    after how long it answered (None: no answer within `seconds`)."""
+    sock.sendall(
+        b"PUT %s HTTP/1.1\r\nHost: test\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n" % path
+    )
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if select.select([sock], [], [], 0.3)[0]:
+            break
+        try:
+            sock.sendall(b" ")
+        except OSError:
+            break
+    else:
+        return b"", None
+    answered_after = time.monotonic() - started
+    try:
+        return read_until_closed(sock, timeout=10), answered_after
+    except ConnectionResetError:
+        return b"", answered_after
+
+
+def test_a_body_trickled_past_the_body_timeout_gets_408_and_is_closed() -> None:
+    limits = {"header_timeout": 1.0, "body_timeout": 2.0, "keep_alive_timeout": 60}
+    with bounded(**limits) as server, connect(server) as sock:
+        answer, answered_after = trickle_body(sock, b"/v1/shops/1/contacts", seconds=20)
+        still_served = healthz_answers(server)
+
+    assert answered_after is not None, "the trickled body was still being read after 20 s"
+    assert 1.5 < answered_after < 10
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b"connection: close" in answer.lower()
+    assert b"application/problem+json" in answer
+    assert b"within 2 s of its head" in answer
+    assert still_served == 200
+
+
+def test_connections_trickling_bodies_hold_the_connection_cap_only_until_the_body_timeout() -> None:
+    limits = {"max_connections": 4, "header_timeout": 1.0, "body_timeout": 1.0}
+    with bounded(**limits) as server:
+        socks = [connect(server) for _ in range(4)]
+        threads = [
+            threading.Thread(target=trickle_body, args=(sock, b"/v1/shops/1/contacts", 20))
+            for sock in socks
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        while_held = healthz_answers(server)
+        started = time.monotonic()
+        after = _eventually_ok(server, tries=150)
+        freed_after = time.monotonic() - started
+        for thread in threads:
+            thread.join(30)
+        for sock in socks:
+            sock.close()
+
+    assert while_held == 503  # the cap is real: four trickling bodies hold it...
+    assert after == 200  # ...but only until their deadline (1 s) and the 2 s linger
+    assert freed_after < 10
+
+
+def send_in_chunks(sock: socket.socket, body: bytes, pause: float) -> bytes:
+    """Send a POST /v1/spend of `body` in 5-byte chunks `pause` apart; return the answer."""
+    sock.sendall(
+        b"POST /v1/spend HTTP/1.1\r\nHost: test\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    for start in range(0, len(body), 5):
+        time.sleep(pause)
+        sock.sendall(body[start : start + 5])
+    return sock.recv(65536)
+
+
+def test_bodies_sent_in_chunks_within_the_body_timeout_are_served_kept_alive() -> None:
+    body = b'{"events": []}'  # 3 chunks 0.5 s apart: 1.5 s, past the head's deadline
+    limits = {"header_timeout": 1.0, "body_timeout": 2.0, "keep_alive_timeout": 60}
+    with bounded(**limits) as server, connect(server) as sock:
+        first = send_in_chunks(sock, body, pause=0.5)
+        second = send_in_chunks(sock, body, pause=0.5)  # 3 s after the first head
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        third = sock.recv(65536)
+
+    assert first.startswith(b"HTTP/1.1 401 "), first[:200]  # the app's answer: no key
+    assert second.startswith(b"HTTP/1.1 401 "), second[:200]
+    assert third.startswith(b"HTTP/1.1 200 "), third[:200]

@@ -10,7 +10,7 @@ import pytest
 
 from budgetguard.config import Settings, load_settings
 from budgetguard.domain.errors import ConfigError
-from budgetguard.server.http import warn_if_few_files
+from budgetguard.server.http import bounded_protocol, warn_if_few_files
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,8 @@ from budgetguard.server.http import warn_if_few_files
         ("BUDGETGUARD_MAX_HEADER_BYTES", "100"),
         ("BUDGETGUARD_MAX_CONNECTIONS", "0"),
         ("BUDGETGUARD_HEADER_TIMEOUT", "0"),
+        ("BUDGETGUARD_BODY_TIMEOUT", "0"),
+        ("BUDGETGUARD_BODY_TIMEOUT", "3601"),
         ("BUDGETGUARD_KEEP_ALIVE_TIMEOUT", "soon"),
         ("BUDGETGUARD_METRICS_CACHE_SECONDS", "-1"),
     ],
@@ -54,3 +56,8 @@ def test_serve_warns_when_the_file_limit_is_below_what_the_bounds_need(
         "the process may open 256 files, BUDGETGUARD_MAX_CONNECTIONS and "
         "BUDGETGUARD_DELIVERY_CONCURRENCY need about 776: raise `ulimit -n` or lower them"
     ]
+
+
+def test_the_body_timeout_defaults_to_30_seconds_and_reaches_the_protocol() -> None:
+    assert Settings().body_timeout == 30
+    assert bounded_protocol(Settings(body_timeout=3600)).body_timeout == 3600

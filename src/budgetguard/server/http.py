@@ -3,10 +3,12 @@
 h11 rather than httptools (which uvicorn picks by itself when installed): httptools buffers a
 request's headers without limit, so a client could hold the event loop and hundreds of
 megabytes before authentication. On top of uvicorn's h11 protocol this module adds what it
-lacks: a bound on the request head (request line and headers) answered with 431, and a
+lacks: a bound on the request head (request line and headers) answered with 431, a
 deadline for the head to arrive (a slowloris, or a connection that never sends anything, is
-closed). uvicorn itself caps the connections (`limit_concurrency`: a request arriving while
-more are open is answered 503 and its connection closed) and closes idle keep-alive ones.
+closed), and a deadline for the body to arrive once the head has (a body trickled byte by byte
+is answered 408 and its connection closed). uvicorn itself caps the connections
+(`limit_concurrency`: a request arriving while more are open is answered 503 and its connection
+closed) and closes idle keep-alive ones.
 README "Connections and headers" documents each bound.
 """
 
@@ -22,7 +24,7 @@ from typing import Any, ClassVar, Literal
 import h11
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
 from budgetguard.api.problems import MEDIA_TYPE
 from budgetguard.config import Settings
@@ -80,23 +82,28 @@ def warn_if_few_files(settings: Settings) -> None:
 
 
 def bounded_protocol(settings: Settings) -> type[BoundedH11Protocol]:
-    """Return the protocol class bound to the head limits of `settings`."""
+    """Return the protocol class bound to the head and body limits of `settings`."""
     limits = {
         "max_head_bytes": settings.max_header_bytes,
         "head_timeout": settings.header_timeout,
+        "body_timeout": settings.body_timeout,
     }
     return type("ConfiguredH11Protocol", (BoundedH11Protocol,), limits)
 
 
 class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a size limit and a deadline for each request head."""
+    """uvicorn's h11 protocol with a size limit and a deadline for each request head, and a
+    deadline for each request body counted from the end of its head."""
 
     max_head_bytes: ClassVar[int] = 64 * 1024
     head_timeout: ClassVar[float] = 10.0
+    body_timeout: ClassVar[float] = 30.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._body_deadline: asyncio.TimerHandle | None = None
+        self._timed_cycle: RequestResponseCycle | None = None
         self._lingering = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -105,6 +112,7 @@ class BoundedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
+        self._stop_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -114,6 +122,10 @@ class BoundedH11Protocol(H11Protocol):
             self._refuse_head()
             return
         super().data_received(data)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        self._await_body()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -137,6 +149,47 @@ class BoundedH11Protocol(H11Protocol):
             self.conn.send(h11.ConnectionClosed())
             self.transport.close()
 
+    def _await_body(self) -> None:
+        """Arm the body's deadline when a request whose body is still to come has just begun
+        (a new cycle: its head was read, here or from the pipelined data). Called after every
+        turn of uvicorn's event handling, which is where heads are read."""
+        cycle = self.cycle
+        if cycle is None or cycle is self._timed_cycle:
+            return
+        if self.conn.their_state is not h11.SEND_BODY:
+            return
+        self._stop_body_timer()
+        self._timed_cycle = cycle
+        self._body_deadline = self.loop.call_later(self.body_timeout, self._body_timed_out, cycle)
+
+    def _stop_body_timer(self) -> None:
+        if self._body_deadline is not None:
+            self._body_deadline.cancel()
+            self._body_deadline = None
+
+    def _body_timed_out(self, cycle: RequestResponseCycle) -> None:
+        """Answer 408 (if no response has begun) and close when the request of `cycle` is still
+        sending its body; a body received in full lets the deadline pass (the app's time to
+        answer is not bounded here)."""
+        self._body_deadline = None
+        if (
+            cycle is not self.cycle
+            or self.conn.their_state is not h11.SEND_BODY
+            or self.transport.is_closing()
+            or self._lingering
+        ):
+            return
+        self.logger.warning("Request body incomplete %g s after its head: 408.", self.body_timeout)
+        self._stop_head_timer()
+        if self.conn.our_state is h11.SEND_RESPONSE:  # nothing of the app's answer sent yet
+            for event in _body_timeout_events(self.body_timeout):
+                self.transport.write(self.conn.send(event) or b"")
+        # The app stops waiting for the body: its receive() answers http.disconnect, and
+        # whatever it still sends is dropped.
+        cycle.disconnected = True
+        cycle.message_event.set()
+        self._linger_then_close()
+
     def _head_too_large(self, data: bytes) -> bool:
         if self.conn.their_state is not h11.IDLE:
             return False  # a body: the app's body limit counts it
@@ -151,10 +204,36 @@ class BoundedH11Protocol(H11Protocol):
         self.logger.warning("Request head over %d bytes refused.", self.max_head_bytes)
         self._stop_head_timer()
         self.transport.write(_head_refusal(self.max_head_bytes))
+        self._linger_then_close()
+
+    def _linger_then_close(self) -> None:
+        """Stop reading (what arrives is dropped), end the writing side, and close once the
+        client has had time to read the answer."""
         self._lingering = True
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+
+def _body_timeout_events(seconds: float) -> list[h11.Event]:
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Request timeout",
+            "status": 408,
+            "detail": f"The request body did not arrive in full within {seconds:g} s of its head.",
+        }
+    ).encode()
+    headers = [
+        ("content-type", MEDIA_TYPE),
+        ("content-length", str(len(body))),
+        ("connection", "close"),
+    ]
+    return [
+        h11.Response(status_code=408, headers=headers, reason=b"Request Timeout"),
+        h11.Data(data=body),
+        h11.EndOfMessage(),
+    ]
 
 
 def _head_refusal(limit: int) -> bytes:

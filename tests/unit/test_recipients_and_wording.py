@@ -105,6 +105,19 @@ def test_labels_and_errors_give_away_no_secret() -> None:
     assert scrub(text, "tok3n") == "failed for https://***@host/x with whsec_*** and ***"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://hooks.slack.com/services/T0/B0/tok3n", "https://discord.com/api/webhooks/1/tok3n",
+     "https://Acme.webhook.office.com/webhookb2/tok3n", "https://hooks.zapier.com/hooks/catch/tok3n"],
+)  # fmt: skip
+def test_a_service_that_puts_its_token_in_the_path_is_listed_without_it(url: str) -> None:
+    """Found in review: a Slack URL added as a plain webhook was listed with its token."""
+    label = Recipient(ChannelKind.WEBHOOK, url).label
+
+    assert "tok3n" not in label
+    assert label.endswith("/…")
+
+
 def test_the_smtp_url_says_how_to_connect() -> None:
     starttls = parse_smtp_url("smtp://us%40er:p%3Ass@mail.example:587?starttls=1")
     tls = parse_smtp_url("smtps://mail.example")

@@ -219,8 +219,20 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     return found
 
 
+# Services whose webhook URLs carry their token in the path (Slack, Discord, Microsoft Teams,
+# Zapier): their path is never shown, whatever the contact's kind.
+_TOKEN_IN_PATH = ("hooks.slack.com", "discord.com", "discordapp.com", "webhook.office.com",
+                  "hooks.zapier.com")  # fmt: skip
+
+
+def _token_in_path(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == known or host.endswith("." + known) for known in _TOKEN_IN_PATH)
+
+
 def display_url(url: str, *, keep_path: bool = False) -> str:
-    """Return `url` without credentials, query or fragment; without its path unless asked.
+    """Return `url` without credentials, query or fragment; without its path unless asked (and
+    never the path of a service that puts its token there, `_TOKEN_IN_PATH`).
 
     A Slack incoming-webhook URL carries its token in the path, so by default only the
     scheme and host are shown.
@@ -231,6 +243,7 @@ def display_url(url: str, *, keep_path: bool = False) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "<unreadable URL>"
+    keep_path = keep_path and not _token_in_path(host)
     if ":" in host:
         host = f"[{host}]"
     path = parts.path if keep_path else ("/…" if parts.path not in {"", "/"} else "")

@@ -17,6 +17,7 @@ from sqlalchemy import Table, select
 from budgetguard.config import Settings
 from budgetguard.db.evaluation import records
 from budgetguard.db.plumbing.engine import make_engine
+from budgetguard.db.plumbing.locks import PRUNE_LOCK_NAME, session_lock
 from budgetguard.db.schema import revisions
 from budgetguard.db.schema.tables import (
     alerts,
@@ -26,7 +27,7 @@ from budgetguard.db.schema.tables import (
     prunes,
     spend_events,
 )
-from budgetguard.domain.errors import Conflict
+from budgetguard.domain.errors import Conflict, EvaluationBusy
 from budgetguard.domain.period import Month
 from budgetguard.domain.retention import PruneProgress
 from budgetguard.domain.spend import SpendEvent
@@ -266,6 +267,25 @@ def test_serve_prunes_once_per_interval(world: World) -> None:
 
     removed = [None if r is None else r.removed["spend_events"] for r in (first, second, third)]
     assert removed == [1, None, 1], "the second came before a day had passed"
+
+
+@pytest.mark.parametrize("backend", ["mariadb", "postgresql"])
+def test_a_replica_skips_the_prune_while_another_holds_the_prune_lock(world: World) -> None:
+    """The replicas take turns: the one that finds the lock taken skips, and prunes nothing."""
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "1000.00")
+    _spend(world, "old", 1)
+    world.clock.advance(LATER)
+
+    with world.context.engine.connect() as other_replica:
+        with session_lock(other_replica, PRUNE_LOCK_NAME, timeout=0, busy=EvaluationBusy):
+            skipped = prune_if_due(context=world.context)
+        pruned = prune_if_due(context=world.context)
+
+    assert skipped is None
+    assert pruned is not None
+    assert pruned.removed["spend_events"] == 1
+    assert len(_keys(world, prunes, "id")) == 1, "only the prune that ran is recorded"
 
 
 WRITERS, WRITES = 4, 50

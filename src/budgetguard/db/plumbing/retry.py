@@ -26,6 +26,6 @@ def lost_a_race(error: BaseException) -> bool:
         return True
     # Not SQLite's "database is locked": every transaction there begins IMMEDIATE, so it means
     # that another process held the write lock for all of the busy timeout
-    # (BUDGETGUARD_DATABASE_TIMEOUT): an outage to report, not a race to run six times again.
+    # (BUDGETGUARD_DATABASE_TIMEOUT): an outage to report, not a race to run again and again.
     # Nor a connection lost or timed out: the database did not answer.
     return mysql_error_code(error) in _MYSQL_RACES

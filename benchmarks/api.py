@@ -81,24 +81,24 @@ def build(url: str, shops: int) -> str:
     return month
 
 
-def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def environment(url: str, **settings: str) -> dict[str, str]:
+    """This process's environment without its BUDGETGUARD_* variables, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETGUARD_")}
+    env.update({"BUDGETGUARD_DATABASE_URL": url, "BUDGETGUARD_LOG_LEVEL": "WARNING"})
+    env.update({f"BUDGETGUARD_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+def serve(url: str, workdir: Path, **settings: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `budgetguard serve` on a free port with the benchmark's key; wait until ready."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETGUARD_")}
-    env.update(
-        {
-            "BUDGETGUARD_DATABASE_URL": url,
-            "BUDGETGUARD_API_KEYS": f"bench:{KEY}",
-            "BUDGETGUARD_LOG_LEVEL": "WARNING",
-        }
-    )
-    err = (workdir / "serve.err").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "budgetguard", "serve", "--port", str(port)],
-        env=env,
+        env=environment(url, api_keys=f"bench:{KEY}", **settings),
         stdout=subprocess.DEVNULL,
-        stderr=err,
+        stderr=(workdir / "serve.err").open("wb"),
     )
     for _ in range(600):
         try:

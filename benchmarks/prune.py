@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,11 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api import KEY, build, offer
+from api import build, environment, offer, serve
 from budgetguard.db.plumbing.engine import make_engine
 from scratch import scratch_database
 
@@ -80,34 +78,6 @@ def fill(url: str, events: int, shops: int) -> float:
             connection.execute(text("ANALYZE bg_spend_events"))
     engine.dispose()
     return time.perf_counter() - started
-
-
-def environment(url: str, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETGUARD_")}
-    env.update({"BUDGETGUARD_DATABASE_URL": url, "BUDGETGUARD_LOG_LEVEL": "WARNING"})
-    env.update({f"BUDGETGUARD_{name.upper()}": value for name, value in settings.items()})
-    return env
-
-
-def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = environment(url, api_keys=f"bench:{KEY}", retain_spend_events_days="0")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "budgetguard", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "serve.err").open("wb"),
-    )
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process, port
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"serve did not start: {(workdir / 'serve.err').read_text()[-2000:]}")
 
 
 async def load(
@@ -156,7 +126,7 @@ def measure(backend: str, args: argparse.Namespace, workdir: Path) -> None:
     with scratch_database(backend, workdir) as url:
         build(url, args.shops)
         filled = fill(url, args.events, args.shops)
-        process, port = serve(url, workdir)
+        process, port = serve(url, workdir, retain_spend_events_days="0")
         try:
             seconds, summary, before, during = prune_under_load(url, port, args)
         finally:

@@ -4,7 +4,8 @@ only (the SSRF guard). All of a request's contacts are checked, or none is store
 
 The HTTP API awaits `check_contacts` on its event loop: the lookups run in the guard's own
 threads, so a resolver that never answers costs a request its lookup timeout, never one of the
-threads that serve requests. Commands call `check_contacts_now`, which blocks as long at most.
+threads that serve requests. Commands call `check_contacts_now`, which runs the same checks
+and blocks until they are done.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from budgetguard.notify.channels.guard import (
     ForbiddenTarget,
     Resolver,
     check_host,
-    check_host_soon,
     check_literal,
     system_resolver,
 )
@@ -90,16 +90,9 @@ async def check_contacts(
 def check_contacts_now(
     *, settings: Settings, specs: Sequence[ContactSpec], resolver: Resolver = system_resolver
 ) -> CheckedContacts:
-    """`check_contacts`, blocking the caller (commands): one lookup after the other."""
-    normal = _normal_forms(specs, settings)
-    for index, spec in enumerate(normal):
-        if _needs_lookup(spec, settings):
-            host, port = _host_of(spec)
-            try:
-                check_host(host, port, resolver=resolver, timeout=settings.contact_lookup_timeout)
-            except ForbiddenTarget as error:
-                raise _refusal(index, _Refused("target", str(error))) from None
-    return CheckedContacts(tuple(normal))
+    """`check_contacts` for callers without an event loop (commands, a request's worker
+    thread): it blocks until every lookup answered or ran out of time."""
+    return asyncio.run(check_contacts(settings=settings, specs=specs, resolver=resolver))
 
 
 def _normal_forms(specs: Sequence[ContactSpec], settings: Settings) -> list[ContactSpec]:
@@ -154,9 +147,7 @@ async def _looked_up(
 ) -> Unacceptable | None:
     host, port = _host_of(spec)
     try:
-        await check_host_soon(
-            host, port, resolver=resolver, timeout=settings.contact_lookup_timeout
-        )
+        await check_host(host, port, resolver=resolver, timeout=settings.contact_lookup_timeout)
     except ForbiddenTarget as error:
         return _refusal(index, _Refused("target", str(error)))
     return None

@@ -14,7 +14,6 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 from typing import Protocol
 
@@ -79,25 +78,10 @@ def _lookups() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="contact-lookup")
 
 
-def check_host(host: str, port: int, *, resolver: Resolver, timeout: float) -> None:
+async def check_host(host: str, port: int, *, resolver: Resolver, timeout: float) -> None:
     """Refuse `host` unless every address it resolves to now, within `timeout` seconds, is
-    public (blocking the caller for at most that long: for commands)."""
-    if is_address(host):
-        _refuse(host, [host])
-        return
-    lookup = _lookups().submit(resolver, host, port)
-    try:
-        addresses = lookup.result(timeout)
-    except FutureTimeout:
-        lookup.cancel()
-        raise _too_slow(host, timeout) from None
-    except (OSError, UnicodeError) as error:
-        raise ForbiddenTarget(f"cannot resolve {host}: {error}") from None
-    _refuse(host, addresses)
-
-
-async def check_host_soon(host: str, port: int, *, resolver: Resolver, timeout: float) -> None:
-    """`check_host` for an event loop: it waits for the lookup without holding a thread."""
+    public. The lookup runs in the guard's own threads; the caller's loop waits for it without
+    holding a thread."""
     if is_address(host):
         _refuse(host, [host])
         return

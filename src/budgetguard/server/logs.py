@@ -11,8 +11,6 @@ import logging
 import sys
 from typing import Literal
 
-from pythonjsonlogger.json import JsonFormatter
-
 from budgetguard.domain.text import readable
 
 TEXT_FORMAT = "%(asctime)s budgetguard: %(levelname)s: %(name)s: %(message)s"
@@ -55,6 +53,9 @@ def configure_logging(*, level: str, fmt: Literal["text", "json"]) -> None:
     """Send every log record to stderr, as text or JSON Lines, from `level` up."""
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
+        # Imported here: every command's start-up uses ReadableFormatter, only serve JSON logs.
+        from pythonjsonlogger.json import JsonFormatter  # noqa: PLC0415
+
         handler.setFormatter(
             JsonFormatter(
                 JSON_FIELDS,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from budgetguard.db.plumbing.sealing import NO_KEYS, SEALED_KINDS, Keyring, Unreadable
+from budgetguard.db.plumbing.sealing import SEALED_KINDS, Keyring, Unreadable
 from budgetguard.db.schema.tables import contacts
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
@@ -49,7 +49,7 @@ def to_notification(row: Any, *, attempted: int = 0) -> Notification:
     )
 
 
-def contact_from(values: Mapping[Any, Any], keyring: Keyring = NO_KEYS) -> Contact:
+def contact_from(values: Mapping[Any, Any], keyring: Keyring) -> Contact:
     """Build a contact from a `bg_contacts` row's values, by column name, opening what is sealed.
 
     A sealed contact that `keyring` cannot open keeps its stand-in target, no secret, and says
@@ -91,7 +91,7 @@ def contact_columns() -> list[ColumnElement[Any]]:
     return [column.label(f"c_{column.name}") for column in contacts.c]
 
 
-def joined_contact(row: Any, keyring: Keyring = NO_KEYS) -> Contact | None:
+def joined_contact(row: Any, keyring: Keyring) -> Contact | None:
     """The contact of a row selected with `contact_columns()`, or None (no contact)."""
     if row.c_id is None:
         return None

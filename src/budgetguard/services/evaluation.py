@@ -110,10 +110,10 @@ def _sweep(
 
 
 def _start(connected: Connection, context: Context, month: Month, at: datetime) -> EvaluationReport:
-    if month < Month.containing(context.clock(), context.settings.zone):
+    now = context.clock()
+    if month < Month.containing(now, context.settings.zone):
         _refuse_pruned(connected, month)  # the current month's alerts are never pruned
     budgets = records.count_budgets(connected, month)
-    now = context.clock()
     evaluation_id = records.start(connected, month=month, at=at, now=now)
     abandoned = records.abandon_running(connected, before=evaluation_id, now=now)
     if abandoned:

@@ -37,10 +37,12 @@ _TITLES = {
     401: "Unauthorized",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
+    431: "Request header fields too large",
     500: "Internal error",
     503: "Service unavailable",
 }

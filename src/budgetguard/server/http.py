@@ -15,7 +15,6 @@ README "Connections and headers" documents each bound.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import resource
@@ -26,7 +25,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
-from budgetguard.api.problems import MEDIA_TYPE
+from budgetguard.api.problems import MEDIA_TYPE, problem
 from budgetguard.config import Settings
 
 log = logging.getLogger(__name__)
@@ -216,14 +215,8 @@ class BoundedH11Protocol(H11Protocol):
 
 
 def _body_timeout_events(seconds: float) -> list[h11.Event]:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Request timeout",
-            "status": 408,
-            "detail": f"The request body did not arrive in full within {seconds:g} s of its head.",
-        }
-    ).encode()
+    detail = f"The request body did not arrive in full within {seconds:g} s of its head."
+    body = _problem_body(408, detail)
     headers = [
         ("content-type", MEDIA_TYPE),
         ("content-length", str(len(body))),
@@ -237,14 +230,8 @@ def _body_timeout_events(seconds: float) -> list[h11.Event]:
 
 
 def _head_refusal(limit: int) -> bytes:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Request header fields too large",
-            "status": 431,
-            "detail": f"The request line and headers are larger than {limit} bytes.",
-        }
-    ).encode()
+    # Written by hand: h11 sends a response only once it has read a request's head.
+    body = _problem_body(431, f"The request line and headers are larger than {limit} bytes.")
     head = (
         "HTTP/1.1 431 Request Header Fields Too Large\r\n"
         f"content-type: {MEDIA_TYPE}\r\n"
@@ -252,3 +239,9 @@ def _head_refusal(limit: int) -> bytes:
         "connection: close\r\n\r\n"
     )
     return head.encode("ascii") + body
+
+
+def _problem_body(status: int, detail: str) -> bytes:
+    """The body of the API's problem answer (api/problems.py), for answers uvicorn's protocol
+    writes itself."""
+    return bytes(problem(status, detail).body)

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from budgetguard.config import Settings
+from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.services.uow import Context
 from support.api import Api
 from support.server import AUTH, KEY, api_in_thread, start_serve, thread_server
@@ -106,6 +107,22 @@ def test_metrics_read_the_database_once_per_cache_window(db_url: str, engine: En
     assert first > 0
     assert within_the_window == 0
     assert after_it == first
+
+
+def test_metrics_answer_while_the_pool_has_no_connection_to_give(db_url: str) -> None:
+    """The pool's own timeout (no DBAPIError) made /metrics a 500; the outbox gauges are left
+    out instead, as when the database does not answer."""
+    pooled = make_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    context = Context(Settings(database_url=db_url, metrics_cache_seconds=0), pooled)
+    try:
+        with api_in_thread(context) as (url, _, _), pooled.connect():
+            answer = httpx.get(f"{url}/metrics")
+    finally:
+        pooled.dispose()
+
+    assert answer.status_code == 200
+    assert "budgetguard_spend_events_total" in answer.text
+    assert "budgetguard_notifications_waiting " not in answer.text
 
 
 @SQLITE_ONLY

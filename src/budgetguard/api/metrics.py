@@ -141,7 +141,7 @@ class OutboxCollector(Collector):
                 self._read_at = now
                 try:
                     self._stats = outbox_figures(context=self._context)
-                except exc.DBAPIError as error:
+                except exc.SQLAlchemyError as error:  # the pool's own timeout too
                     log.debug("metrics: the database did not answer: %s", error)
                     self._stats = None
             return self._stats

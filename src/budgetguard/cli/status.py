@@ -10,7 +10,7 @@ import typer
 from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import AtOption, instant
 from budgetguard.cli.output import json_line, print_status, status_json
-from budgetguard.services.shops import shop_status
+from budgetguard.services.standings import shop_status
 
 
 def status(

@@ -70,10 +70,11 @@ class Keyring:
         return [Fernet(key) for key in self._keys]
 
     @cached_property
-    def _all(self) -> MultiFernet | None:
+    def _all(self) -> MultiFernet:
+        """Every key, to open with (only asked for when there is one)."""
         from cryptography.fernet import MultiFernet  # noqa: PLC0415 - see the module's docstring
 
-        return MultiFernet(self._fernets) if self._keys else None
+        return MultiFernet(self._fernets)
 
     @classmethod
     def parse(cls, text: str) -> Keyring:
@@ -104,10 +105,10 @@ class Keyring:
 
     def open(self, sealed: str) -> Opened:
         """Return what `sealed` holds; raise Unreadable saying why it cannot be opened."""
+        if not self._keys:
+            raise Unreadable("it is encrypted and BUDGETGUARD_SECRET_KEY is not set")
         from cryptography.fernet import InvalidToken  # noqa: PLC0415 - see the module's docstring
 
-        if self._all is None:
-            raise Unreadable("it is encrypted and BUDGETGUARD_SECRET_KEY is not set")
         try:
             content = json.loads(self._all.decrypt(sealed.removeprefix(TOKEN_PREFIX)))
         except InvalidToken:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from budgetguard import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
 from budgetguard.domain.errors import ConfigError
 from budgetguard.domain.recipients import (
@@ -23,8 +24,6 @@ from budgetguard.domain.recipients import (
 from budgetguard.domain.retention import Retention
 from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
-
-DEFAULT_DATABASE_URL = "sqlite:///budgetguard.db"
 
 
 class Settings(BaseSettings):

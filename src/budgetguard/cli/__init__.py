@@ -3,6 +3,9 @@
 Every known failure becomes one line on stderr and an exit code, in one place (`Command`):
 2 for a usage error (a bad option or setting, a value refused), 1 for a runtime failure, 130
 when interrupted.
+
+A command's module is imported only when that command runs (cli/lazy.py): this module imports
+nothing a command does not share with `--version`, so it starts at once.
 """
 
 from __future__ import annotations
@@ -13,21 +16,32 @@ import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
-from sqlalchemy import exc
 from typer.core import TyperGroup
 
-from budgetguard import __version__
-from budgetguard.cli import contacts, db, deliveries, evaluation, serve
-from budgetguard.cli.options import Invocation
-from budgetguard.config import DEFAULT_DATABASE_URL
-from budgetguard.db.plumbing.engine import database_failed, first_line
+from budgetguard import DEFAULT_DATABASE_URL, __version__
+from budgetguard.cli.lazy import LazyCommands
 from budgetguard.domain.errors import BudgetguardError, ConfigError, Unacceptable
 from budgetguard.domain.text import readable
 from budgetguard.server.logs import ReadableFormatter
 
+# Each command's Typer app, in the order `--help` lists them (commands, then groups).
+COMMANDS = {
+    "check": "budgetguard.cli.evaluation:check_app",
+    "status": "budgetguard.cli.status:status_app",
+    "serve": "budgetguard.cli.serve:serve_app",
+    "deliver": "budgetguard.cli.deliveries:deliver_app",
+    "db": "budgetguard.cli.db:db_app",
+    "contacts": "budgetguard.cli.contacts:contacts_app",
+    "deliveries": "budgetguard.cli.deliveries:deliveries_app",
+}
+
 
 class Command(TyperGroup):
     """The root command: maps budgetguard's errors to a message and an exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(COMMANDS)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -36,14 +50,27 @@ class Command(TyperGroup):
             _fail(str(error), code=2)
         except BudgetguardError as error:
             _fail(str(error), code=1)
-        except exc.DBAPIError as error:
-            _fail(f"database error: {first_line(error)}", code=1)
         except KeyboardInterrupt:
             _fail("interrupted", code=130)
         except Exception as error:
-            if not database_failed(error):  # a driver's error SQLAlchemy did not wrap
+            message = _database_failure(error)
+            if message is None:
                 raise
-            _fail(f"database error: {first_line(error)}", code=1)
+            _fail(message, code=1)
+
+
+def _database_failure(error: Exception) -> str | None:
+    """The message for a database's error (None for any other), SQLAlchemy's or a driver's that
+    SQLAlchemy did not wrap."""
+    if "sqlalchemy" not in sys.modules:
+        return None  # no database was used (`--help`, a usage error): nothing to import for it
+    from sqlalchemy import exc  # noqa: PLC0415
+
+    from budgetguard.db.plumbing.engine import database_failed, first_line  # noqa: PLC0415
+
+    if isinstance(error, exc.DBAPIError) or database_failed(error):
+        return f"database error: {first_line(error)}"
+    return None
 
 
 def _fail(message: str, *, code: int) -> NoReturn:
@@ -86,14 +113,11 @@ def root(
     ] = False,
 ) -> None:
     """Options shared by every command."""
+    # Imported here, as a command runs: the settings and their libraries are not needed by
+    # `--version` or `--help`, which end before this callback.
+    from budgetguard.cli.options import Invocation  # noqa: PLC0415
+
     ctx.obj = Invocation(database_url)
-
-
-evaluation.register(app)
-serve.register(app)
-db.register(app)
-contacts.register(app)
-deliveries.register(app)
 
 
 def main() -> None:

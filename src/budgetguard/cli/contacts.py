@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import JsonOption
 from budgetguard.cli.output import cell, contact_json, json_line, new_table, print_table
 from budgetguard.domain.errors import ConfigError
@@ -15,7 +16,9 @@ from budgetguard.domain.text import readable
 from budgetguard.services import contacts
 from budgetguard.services.contacts import ContactSpec
 
-contacts_app = typer.Typer(help="Manage the shops' contacts: e-mail, webhooks, Slack.")
+contacts_app = command_group(
+    "contacts", help="Manage the shops' contacts: e-mail, webhooks, Slack.", no_args_is_help=True
+)
 ShopArgument = Annotated[int, typer.Argument(help="Shop id.")]
 
 
@@ -80,7 +83,3 @@ def contacts_remove(
     with ctx.obj.context() as context:
         contacts.remove_contact(context=context, shop_id=shop, contact_id=contact)
     typer.echo(f"Removed contact {contact} of shop {shop}.")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(contacts_app, name="contacts", no_args_is_help=True)

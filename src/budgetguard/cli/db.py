@@ -8,15 +8,16 @@ from typing import Annotated
 
 import typer
 
-from budgetguard.cli.options import prune_progress
+from budgetguard.cli.lazy import command_group
 from budgetguard.cli.output import print_prune_report
+from budgetguard.cli.progress import prune_progress
 from budgetguard.domain.errors import BudgetguardError
 from budgetguard.services.database import migration_sql, seed_sample_data, upgrade_database
 from budgetguard.services.maintenance import prune_old_rows
 from budgetguard.services.secrets import Resealed, SealingReport, new_secret_key, rotate_secrets
 
-db_app = typer.Typer(
-    help="Create, upgrade, print and seed the database schema.", no_args_is_help=True
+db_app = command_group(
+    "db", help="Create, upgrade, print and seed the database schema.", no_args_is_help=True
 )
 
 
@@ -115,7 +116,3 @@ def _progress(report: SealingReport) -> None:
 def db_new_secret_key() -> None:
     """Print a fresh key for BUDGETGUARD_SECRET_KEY (Fernet: URL-safe base64 of 32 bytes)."""
     typer.echo(new_secret_key())
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(db_app, name="db")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from budgetguard.bootstrap import delivery_setup
+from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import JsonOption
 from budgetguard.cli.output import (
     delivery_json,
@@ -23,7 +24,9 @@ from budgetguard.services import deliveries
 from budgetguard.services.deliveries import LIST_LIMIT
 from budgetguard.services.secrets import seal_clear_contacts
 
-deliveries_app = typer.Typer(help="Inspect and retry delivery records.", no_args_is_help=True)
+deliveries_app = command_group(
+    "deliveries", help="Inspect and retry delivery records.", no_args_is_help=True
+)
 
 
 def deliver(
@@ -107,6 +110,5 @@ def deliveries_retry(
         raise NotFound(f"no such delivery record: {unknown}")
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(deliveries_app, name="deliveries")
-    app.command("deliver")(deliver)
+deliver_app = command_group()
+deliver_app.command("deliver")(deliver)

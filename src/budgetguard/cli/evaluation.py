@@ -1,4 +1,4 @@
-"""`budgetguard check` and `budgetguard status`."""
+"""`budgetguard check`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from budgetguard.bootstrap import delivery_setup
-from budgetguard.cli.options import AtOption, instant, progress
-from budgetguard.cli.output import json_line, print_check_summary, print_status, status_json
+from budgetguard.cli.lazy import command_group
+from budgetguard.cli.options import AtOption, instant
+from budgetguard.cli.output import print_check_summary
+from budgetguard.cli.progress import progress
 from budgetguard.notify.channels.console import ConsoleChannel
 from budgetguard.services.evaluation import run_check
-from budgetguard.services.shops import shop_status
 
 
 def check(
@@ -31,26 +32,5 @@ def check(
         print_check_summary(report)
 
 
-def status(
-    ctx: typer.Context,
-    at: AtOption = None,
-    json_lines: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object per shop and line.")
-    ] = False,
-    shop: Annotated[
-        list[int] | None, typer.Option("--shop", help="Only this shop id (repeatable).")
-    ] = None,
-) -> None:
-    """Show each shop's month, budget, spend, percent, online state and alerts fired."""
-    with ctx.obj.context() as context:
-        rows = shop_status(context=context, at=instant(at, context), shop_ids=shop or ())
-        if json_lines:
-            for row in rows:
-                sys.stdout.write(json_line(status_json(row)))
-        else:
-            print_status(rows)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(check)
-    app.command()(status)
+check_app = command_group()
+check_app.command()(check)

@@ -1,9 +1,8 @@
-"""What the commands share: the invocation's settings and context, common options, progress."""
+"""What the commands share: the invocation's settings and context, common options."""
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,14 +10,10 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.progress import Progress as RichProgress
-from rich.progress import TaskID
 
 from budgetguard.bootstrap import build_context
 from budgetguard.config import Settings, load_settings
-from budgetguard.domain.evaluation import Progress
 from budgetguard.domain.period import parse_instant
-from budgetguard.domain.retention import PruneProgress
 from budgetguard.services.uow import Context
 
 
@@ -63,35 +58,3 @@ def instant(at: str | None, context: Context) -> datetime:
         return parse_instant(at, context.settings.zone)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="'--at'") from None
-
-
-@contextmanager
-def progress(description: str) -> Iterator[Progress | None]:
-    """A progress bar on stderr when it is a terminal (None otherwise)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with RichProgress(transient=True, console=None) as bar:
-        task = bar.add_task(description, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
-
-
-@contextmanager
-def prune_progress() -> Iterator[PruneProgress | None]:
-    """Rows removed so far, per kind, on stderr when it is a terminal (None otherwise)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with RichProgress(transient=True, console=None) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def advance(kind: str, removed: int) -> None:
-            if kind not in tasks:
-                tasks[kind] = bar.add_task(f"Pruning {kind}", total=None)
-            bar.update(tasks[kind], description=f"Pruning {kind}: {removed:,} removed")
-
-        yield advance

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -23,7 +23,9 @@ from budgetguard.domain.recipients import Contact
 from budgetguard.domain.retention import PruneReport
 from budgetguard.domain.standing import ShopStatus
 from budgetguard.domain.text import readable, safe_json
-from budgetguard.services.evaluation import CheckReport
+
+if TYPE_CHECKING:  # `status` and the other commands do not load the evaluation's use case
+    from budgetguard.services.evaluation import CheckReport
 
 # A table is rendered a page at a time, so that a million shops stream instead of piling up.
 TABLE_PAGE = 500

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from budgetguard.cli.lazy import command_group
+
 
 def serve(
     ctx: typer.Context,
@@ -21,12 +23,12 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API; evaluate every BUDGETGUARD_CHECK_INTERVAL s; deliver continuously."""
-    # Imported here: the web stack is not needed by the other commands.
+    # Imported here: `--help` lists this command, and needs no web stack to do so.
     from budgetguard.server.process import run_server  # noqa: PLC0415
 
     settings = ctx.obj.settings(host=host, port=port)
     run_server(settings, host=settings.host, port=settings.port)
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(serve)
+serve_app = command_group()
+serve_app.command()(serve)

@@ -1,4 +1,5 @@
-"""Use cases of shops and budgets: their standings (`status`, the HTTP API), and changes.
+"""Use cases of shops and budgets: their standings in the HTTP API, and changes (`status`'s
+standings are services/standings.py's).
 
 Writes lock the shop row, then the budget row (the order of every writer, db/catalog/shops.py),
 and evaluate the shop's current-month budget in the same transaction
@@ -8,9 +9,8 @@ request returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -24,13 +24,12 @@ from budgetguard.db.catalog.shops import (
     save_budget,
     save_shop,
 )
-from budgetguard.db.catalog.standings import PAGE_SIZE, standings, status_rows
+from budgetguard.db.catalog.standings import standings, status_rows
 from budgetguard.db.evaluation.request import evaluate_budgets
 from budgetguard.domain.errors import NotFound
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
 from budgetguard.domain.standing import ShopStatus
-from budgetguard.services.database import open_database
 from budgetguard.services.uow import Context, Isolation, reading, write
 
 T = TypeVar("T")
@@ -49,25 +48,6 @@ class Saved:
 def current_month(*, context: Context) -> Month:
     """The month that contains now on the platform's clock."""
     return Month.containing(context.clock(), context.settings.zone)
-
-
-def shop_status(
-    *, context: Context, at: datetime, shop_ids: Sequence[int] = ()
-) -> Iterator[ShopStatus]:
-    """Yield each shop's standing for the month containing `at`, in id order, a page at a time
-    (each page read on a connection of its own), so that a million shops stream."""
-    open_database(context=context)
-    month = Month.containing(at, context.settings.zone)
-    after = None
-    while True:
-        with reading(context) as connection:
-            page = status_rows(
-                connection, month=month, after=after, shop_ids=shop_ids, limit=PAGE_SIZE
-            )
-        yield from page
-        if len(page) < PAGE_SIZE:
-            return
-        after = page[-1].shop_id
 
 
 def shop_page(

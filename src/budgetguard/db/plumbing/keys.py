@@ -11,7 +11,6 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, any_, bindparam
-from sqlalchemy.dialects.postgresql import ARRAY
 
 T = TypeVar("T")
 
@@ -26,6 +25,9 @@ def one_of(
     `values`, bound with the statement now."""
     value, unique = (list(values), True) if values is not None else (None, False)
     if dialect == "postgresql":
+        # Imported here: the PostgreSQL dialect's module costs every command start-up otherwise.
+        from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
+
         keys = bindparam(name, value, type_=ARRAY(column.type), unique=unique)
         return column == any_(keys)
     return column.in_(bindparam(name, value, expanding=True, unique=unique))

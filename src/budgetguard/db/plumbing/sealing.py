@@ -9,6 +9,9 @@ keyed digest of the whole URL (`https://hooks.example/…#sealed:…`) — so th
 
 The keyring travels with the connection the unit of work opens (an execution option), so the
 storage functions encode and decode without every use case passing it along.
+
+`cryptography` is imported when a value is first sealed or opened, not with the settings: every
+command reads them (and checks the keys, with the standard library), few open a contact.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy.engine import Connection
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from budgetguard.domain.recipients import display_url
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
+    from sqlalchemy.engine import Connection
 
 SEALED_KINDS = frozenset({"webhook", "slack"})
 """Contact kinds whose target (a URL that may carry credentials, or be one, as Slack's is) and
@@ -53,12 +58,23 @@ class Keyring:
 
     def __init__(self, keys: Sequence[bytes] = ()) -> None:
         self._keys = tuple(keys)
-        self._fernets = [Fernet(key) for key in self._keys]
-        self._all = MultiFernet(self._fernets) if self._fernets else None
         self._digest_keys = [
             hmac.new(base64.urlsafe_b64decode(key), _DIGEST_CONTEXT, hashlib.sha256).digest()
             for key in self._keys
         ]
+
+    @cached_property
+    def _fernets(self) -> list[Fernet]:
+        from cryptography.fernet import Fernet  # noqa: PLC0415 - see the module's docstring
+
+        return [Fernet(key) for key in self._keys]
+
+    @cached_property
+    def _all(self) -> MultiFernet:
+        """Every key, to open with (only asked for when there is one)."""
+        from cryptography.fernet import MultiFernet  # noqa: PLC0415 - see the module's docstring
+
+        return MultiFernet(self._fernets)
 
     @classmethod
     def parse(cls, text: str) -> Keyring:
@@ -66,9 +82,7 @@ class Keyring:
         never repeating it."""
         keys = [part.strip() for part in text.split(",") if part.strip()]
         for position, key in enumerate(keys, 1):
-            try:
-                Fernet(key)
-            except ValueError:
+            if not _is_fernet_key(key):
                 raise ValueError(
                     f"key {position} is not a Fernet key (URL-safe base64 of 32 bytes; "
                     "`budgetguard db new-secret-key` makes one)"
@@ -80,19 +94,21 @@ class Keyring:
     @property
     def active(self) -> bool:
         """Whether there is a key to seal with."""
-        return self._all is not None
+        return bool(self._keys)
 
     def seal(self, target: str, secret: str | None) -> tuple[str, str]:
         """Return (the stand-in for the target column, the sealed value) under the first key."""
-        if self._all is None:
+        if not self._keys:
             raise Unreadable("BUDGETGUARD_SECRET_KEY is not set")
         payload = json.dumps({"target": target, "secret": secret}).encode()
         return self.stand_in(target), TOKEN_PREFIX + self._fernets[0].encrypt(payload).decode()
 
     def open(self, sealed: str) -> Opened:
         """Return what `sealed` holds; raise Unreadable saying why it cannot be opened."""
-        if self._all is None:
+        if not self._keys:
             raise Unreadable("it is encrypted and BUDGETGUARD_SECRET_KEY is not set")
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415 - see the module's docstring
+
         try:
             content = json.loads(self._all.decrypt(sealed.removeprefix(TOKEN_PREFIX)))
         except InvalidToken:
@@ -101,6 +117,8 @@ class Keyring:
 
     def sealed_with_first_key(self, sealed: str) -> bool:
         """Whether `sealed` is sealed with the first key (rotation has nothing to do there)."""
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415 - see the module's docstring
+
         try:
             self._fernets[0].decrypt(sealed.removeprefix(TOKEN_PREFIX))
         except (IndexError, InvalidToken):
@@ -135,4 +153,14 @@ def keyring_of(connection: Connection) -> Keyring:
 
 def new_key() -> str:
     """A fresh Fernet key for BUDGETGUARD_SECRET_KEY."""
+    from cryptography.fernet import Fernet  # noqa: PLC0415 - see the module's docstring
+
     return Fernet.generate_key().decode()
+
+
+def _is_fernet_key(key: str) -> bool:
+    """What `Fernet(key)` accepts: URL-safe base64 of 32 bytes (checked without importing it)."""
+    try:
+        return len(base64.urlsafe_b64decode(key)) == 32
+    except ValueError:  # binascii.Error, or a character outside ASCII
+        return False

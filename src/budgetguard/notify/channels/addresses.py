@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
 from budgetguard.domain.recipients import TARGET_LIMIT
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -15,6 +13,10 @@ _FALSE = {"0", "false", "no", "off"}
 
 def normalize_email(address: str) -> str:
     """Return the address in its normal form, or raise ValueError saying what is wrong."""
+    # Imported here: the settings import this module, and every command reads them, but only
+    # an e-mail address being checked needs the validator (and its DNS and IDNA libraries).
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415
+
     if len(address) > TARGET_LIMIT:
         raise ValueError(f"the address is longer than {TARGET_LIMIT} characters")
     try:

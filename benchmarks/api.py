@@ -10,6 +10,7 @@ server (`old`: the tree at --old, `/work/wt-base` by default; `new`: this tree) 
   (or a request fails), then is bisected; the highest rate within the bound is reported;
 * CPU per event: the serve process's CPU time (/proc) over SEQUENTIAL events sent one after the
   other, less the idle server's over as long;
+* peak: the rate served when PEAK events/s are offered (past saturation), and its p99;
 * batch: POST /v1/spend/batch with BATCH events each, one after the other; events/s.
 
 Then the floor: the same rows (events inserted, budgets updated) by a bare SQLAlchemy
@@ -18,12 +19,13 @@ is benchmarks/api_load.py.
 
 Usage: python benchmarks/api.py [--backends sqlite,mariadb,postgresql] [--servers old,new]
        [--old /work/wt-base] [--connections 32] [--seconds 3] [--start 200] [--steps 3]
-       [--sequential 1000] [--batches 20] [--batch 1000] [--shops 2000]
+       [--peak 1000] [--sequential 1000] [--batches 20] [--batch 1000] [--shops 2000]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -40,7 +42,7 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_load import KEY, Offered, cpu_per_event, event, highest_rate
+from api_load import KEY, Offered, cpu_per_event, event, highest_rate, offer
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
 from scratch import scratch_database
@@ -55,6 +57,7 @@ class Figures:
     backend: str
     server: str
     best: Offered | None
+    peak: Offered
     cpu_ms: float
     batch_eps: float
 
@@ -175,7 +178,9 @@ def measure_server(
             start=args.start,
             steps=args.steps,
         )
-        for t in tried:
+        shape = {"connections": args.connections, "shops": args.shops, "seconds": args.seconds}
+        peak = asyncio.run(offer(port, rate=args.peak, phase=f"{server}-peak", **shape))
+        for t in [*tried, peak]:
             print(
                 f"  {backend} {server}: offered {t.rate:.0f}/s served {t.served:.0f}/s "
                 f"p50 {t.ms(0.5):.1f} ms p99 {t.ms(0.99):.1f} ms errors {t.errors}",
@@ -186,7 +191,7 @@ def measure_server(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(120)
-    return Figures(backend, server, best, cpu * 1000, batch_eps)
+    return Figures(backend, server, best, peak, cpu * 1000, batch_eps)
 
 
 def measure(backend: str, args: argparse.Namespace, workdir: Path) -> None:
@@ -200,7 +205,8 @@ def measure(backend: str, args: argparse.Namespace, workdir: Path) -> None:
         rate = f.best.rate if f.best else 0.0
         p99 = f.best.ms(0.99) if f.best else float("nan")
         print(
-            f"{f.backend:<11} {f.server:<4} {rate:>9.0f} {p99:>7.1f} {f.cpu_ms:>8.2f} "
+            f"{f.backend:<11} {f.server:<4} {rate:>9.0f} {p99:>7.1f} {f.peak.served:>9.0f} "
+            f"{f.peak.ms(0.99):>9.0f} {f.cpu_ms:>8.2f} "
             f"{f.batch_eps:>11,.0f} {floor_eps:>11,.0f} {rate / f.batch_eps:>11.0%} "
             f"{floor_eps / f.batch_eps:>10.2f}x",
             flush=True,
@@ -216,13 +222,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3, help="per offered rate")
     parser.add_argument("--start", type=float, default=200, help="first offered rate")
     parser.add_argument("--steps", type=int, default=3, help="bisections after doubling")
+    parser.add_argument("--peak", type=float, default=1000, help="offered rate past saturation")
     parser.add_argument("--sequential", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--shops", type=int, default=2000)
     args = parser.parse_args()
     print(
-        f"{'database':<11} {'srv':<4} {'single/s':>9} {'p99 ms':>7} {'CPU ms':>8} "
+        f"{'database':<11} {'srv':<4} {'single/s':>9} {'p99 ms':>7} {'peak/s':>9} "
+        f"{'peak p99':>9} {'CPU ms':>8} "
         f"{'batch ev/s':>11} {'floor ev/s':>11} {'single/batch':>11} {'floor/batch':>11}"
     )
     with tempfile.TemporaryDirectory() as directory:

@@ -1,20 +1,25 @@
-"""Benchmark the HTTP API: single-event latency at a steady rate, batch throughput, and the floor.
+"""Benchmark the HTTP API: the highest single-event rate within the latency bound, the CPU per
+single event, batch throughput, and the executemany floor — old (main before issue 10) beside new.
 
-For each database it builds SHOPS shops with a budget for the current month, starts
-`budgetguard serve` in its own process, and measures:
+For each database it builds SHOPS shops with a budget for the current month; then for each
+server (`old`: the tree at --old, `/work/wt-base` by default; `new`: this tree) it starts
+`budgetguard serve` in its own process and measures:
 
-* latency: POST /v1/spend at a steady RATE requests/s (an open loop: each request has its
-  start time on a fixed schedule, and its latency counts from that time, so a slow server
-  cannot hide behind a slowed-down client) over CONNECTIONS keep-alive connections; p50/p99;
-* batch: POST /v1/spend/batch with BATCH events each, one after the other; events/s;
-* floor: the same rows (events inserted, budgets updated) by a bare SQLAlchemy executemany
-  per batch in this process, in one transaction per batch; events/s.
+* rate: POST /v1/spend from CONNECTIONS keep-alive connections at an offered rate (an open loop:
+  each request's latency counts from when it was due); the rate doubles until p99 exceeds 50 ms
+  (or a request fails), then is bisected; the highest rate within the bound is reported;
+* CPU per event: the serve process's CPU time (/proc) over SEQUENTIAL events sent one after the
+  other, less the idle server's over as long;
+* peak: the rate served when PEAK events/s are offered (past saturation), and its p99;
+* batch: POST /v1/spend/batch with BATCH events each, one after the other; events/s.
 
-The load generator speaks HTTP/1.1 over asyncio streams itself: a general-purpose client would
-cost more CPU than the server on this 2-core machine.
+Then the floor: the same rows (events inserted, budgets updated) by a bare SQLAlchemy
+executemany per batch in this process, one transaction per batch; events/s. The load generator
+is benchmarks/api_load.py.
 
-Usage: python benchmarks/api.py [--backends sqlite,mariadb,postgresql] [--rate 500,150]
-       [--connections 32] [--seconds 20] [--batches 20] [--batch 1000] [--shops 2000]
+Usage: python benchmarks/api.py [--backends sqlite,mariadb,postgresql] [--servers old,new]
+       [--old /work/wt-base] [--connections 32] [--seconds 3] [--start 200] [--steps 3]
+       [--peak 1000] [--sequential 1000] [--batches 20] [--batch 1000] [--shops 2000]
 """
 
 from __future__ import annotations
@@ -23,41 +28,38 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
+from api_load import KEY, Offered, cpu_per_event, event, highest_rate, offer
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
 from scratch import scratch_database
 
-KEY = "bench-key-0123456789abcdef"
-RUN = os.urandom(3).hex()
+HERE = Path(__file__).resolve().parent.parent
 
 
 @dataclass
 class Figures:
+    """What one server got on one database."""
+
     backend: str
-    offered: float = 0.0
-    rate: float = 0.0
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    errors: int = 0
-    batch_eps: float = 0.0
-    floor_eps: float = 0.0
+    server: str
+    best: Offered | None
+    peak: Offered
+    cpu_ms: float
+    batch_eps: float
 
 
 def build(url: str, shops: int) -> str:
@@ -89,14 +91,21 @@ def environment(url: str, **settings: str) -> dict[str, str]:
     return env
 
 
-def serve(url: str, workdir: Path, **settings: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start `budgetguard serve` on a free port with the benchmark's key; wait until ready."""
+def serve(
+    url: str, workdir: Path, tree: Path, **settings: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `budgetguard serve` of the source `tree` (its own .venv if it has one) on a free
+    port with the benchmark's key; wait until ready."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    python = tree / ".venv" / "bin" / "python"
+    python = python if python.exists() else Path(sys.executable)
+    env = environment(url, api_keys=f"bench:{KEY}", **settings)
+    env["PYTHONPATH"] = str(tree / "src")
     process = subprocess.Popen(
-        [sys.executable, "-m", "budgetguard", "serve", "--port", str(port)],
-        env=environment(url, api_keys=f"bench:{KEY}", **settings),
+        [str(python), "-m", "budgetguard", "serve", "--port", str(port)],
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=(workdir / "serve.err").open("wb"),
     )
@@ -110,117 +119,9 @@ def serve(url: str, workdir: Path, **settings: str) -> tuple[subprocess.Popen[by
     raise SystemExit(f"serve did not start: {(workdir / 'serve.err').read_text()[-2000:]}")
 
 
-class Connection:
-    """One keep-alive HTTP/1.1 connection that posts JSON and reads the status."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def post(self, path: str, body: bytes) -> int:
-        if self.streams is None:
-            self.streams = await asyncio.open_connection("127.0.0.1", self.port)
-        reader, writer = self.streams
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {KEY}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        writer.write(head.encode() + body)
-        status = int((await reader.readline()).split()[1])
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        await reader.readexactly(length)
-        return status
-
-
-def event(index: int, shops: int, prefix: str) -> dict[str, object]:
-    return {
-        "event_id": f"{prefix}-{RUN}-{index}",
-        "shop_id": random.randint(1, shops),
-        "amount": str(Decimal(random.randint(1, 99)) / 100),
-        "occurred_at": datetime.now(UTC).isoformat(),
-    }
-
-
-@dataclass
-class Offered:
-    """What an offered load got: each request's latency (seconds, sorted), the errors."""
-
-    latencies: list[float]
-    errors: int
-    seconds: float
-
-    def ms(self, quantile: float) -> float:
-        return (
-            self.latencies[min(len(self.latencies) - 1, int(len(self.latencies) * quantile))] * 1000
-        )
-
-
-async def offer(
-    port: int,
-    *,
-    rate: float,
-    connections: int,
-    shops: int,
-    phase: str,
-    more: Callable[[int], bool],
-) -> Offered:
-    """POST single events at `rate` on `connections` kept-alive connections while `more(n)` says
-    the n-th is to be sent; a request's latency counts from when it was due (no coordinated
-    omission)."""
-    pool: asyncio.Queue[Connection] = asyncio.Queue()
-    for _ in range(connections):
-        pool.put_nowait(Connection(port))
-    latencies: list[float] = []
-    errors = 0
-    loop = asyncio.get_running_loop()
-
-    async def one(index: int, scheduled: float) -> None:
-        nonlocal errors
-        connection = await pool.get()
-        try:
-            body = json.dumps(event(index, shops, phase)).encode()
-            if await connection.post("/v1/spend", body) != 200:
-                errors += 1
-        finally:
-            pool.put_nowait(connection)
-        latencies.append(loop.time() - scheduled)
-
-    tasks = []
-    start = loop.time() + 0.1
-    index = 0
-    while more(index):
-        scheduled = start + index / rate
-        if (delay := scheduled - loop.time()) > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(index, scheduled)))
-        index += 1
-    await asyncio.gather(*tasks)
-    return Offered(sorted(latencies), errors, loop.time() - start)
-
-
-async def steady(
-    port: int, *, rate: float, seconds: float, connections: int, shops: int, phase: str
-) -> Figures:
-    total = int(rate * seconds)
-    shape = {"rate": rate, "connections": connections, "shops": shops, "phase": phase}
-    got = await offer(port, **shape, more=lambda index: index < total)
-    return Figures(
-        backend="",
-        offered=rate,
-        rate=total / got.seconds,
-        p50_ms=got.ms(0.5),
-        p99_ms=got.ms(0.99),
-        errors=got.errors,
-    )
-
-
-def batches(port: int, count: int, size: int, shops: int) -> float:
+def batches(port: int, count: int, size: int, shops: int, label: str) -> float:
     payloads = [
-        json.dumps({"events": [event(b * size + i, shops, "batch") for i in range(size)]})
+        json.dumps({"events": [event(b * size + i, shops, f"{label}-b") for i in range(size)]})
         for b in range(count)
     ]
     headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
@@ -259,51 +160,82 @@ def floor(url: str, month: str, count: int, size: int, shops: int) -> float:
     return count * size / elapsed
 
 
-def measure(backend: str, args: argparse.Namespace, workdir: Path) -> list[Figures]:
+def measure_server(
+    backend: str, server: str, url: str, args: argparse.Namespace, workdir: Path
+) -> Figures:
+    tree = Path(args.old) if server == "old" else HERE
+    process, port = serve(url, workdir, tree)
+    try:
+        cpu = cpu_per_event(
+            process.pid, port, label=server, count=args.sequential, shops=args.shops
+        )
+        best, tried = highest_rate(
+            port,
+            label=server,
+            connections=args.connections,
+            shops=args.shops,
+            seconds=args.seconds,
+            start=args.start,
+            steps=args.steps,
+        )
+        shape = {"connections": args.connections, "shops": args.shops, "seconds": args.seconds}
+        peak = asyncio.run(offer(port, rate=args.peak, phase=f"{server}-peak", **shape))
+        for t in [*tried, peak]:
+            print(
+                f"  {backend} {server}: offered {t.rate:.0f}/s served {t.served:.0f}/s "
+                f"p50 {t.ms(0.5):.1f} ms p99 {t.ms(0.99):.1f} ms errors {t.errors}",
+                file=sys.stderr,
+                flush=True,
+            )
+        batch_eps = batches(port, args.batches, args.batch, args.shops, server)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(120)
+    return Figures(backend, server, best, peak, cpu * 1000, batch_eps)
+
+
+def measure(backend: str, args: argparse.Namespace, workdir: Path) -> None:
     with scratch_database(backend, workdir) as url:
         month = build(url, args.shops)
-        process, port = serve(url, workdir)
-        rows: list[Figures] = []
-        try:
-            for number, rate in enumerate(float(r) for r in args.rate.split(",")):
-                load = {"rate": rate, "connections": args.connections, "shops": args.shops}
-                asyncio.run(steady(port, seconds=2, phase=f"warm{number}", **load))
-                rows.append(
-                    asyncio.run(steady(port, seconds=args.seconds, phase=f"r{number}", **load))
-                )
-            batch_eps = batches(port, args.batches, args.batch, args.shops)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(120)
+        rows = [
+            measure_server(backend, name, url, args, workdir) for name in args.servers.split(",")
+        ]
         floor_eps = floor(url, month, args.batches, args.batch, args.shops)
-        for row in rows:
-            row.backend, row.batch_eps, row.floor_eps = backend, batch_eps, floor_eps
-        return rows
+    for f in rows:
+        rate = f.best.rate if f.best else 0.0
+        p99 = f.best.ms(0.99) if f.best else float("nan")
+        print(
+            f"{f.backend:<11} {f.server:<4} {rate:>9.0f} {p99:>7.1f} {f.peak.served:>9.0f} "
+            f"{f.peak.ms(0.99):>9.0f} {f.cpu_ms:>8.2f} "
+            f"{f.batch_eps:>11,.0f} {floor_eps:>11,.0f} {rate / f.batch_eps:>11.0%} "
+            f"{floor_eps / f.batch_eps:>10.2f}x",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,mariadb,postgresql")
-    parser.add_argument("--rate", default="500,150", help="offered rates, comma-separated")
+    parser.add_argument("--servers", default="old,new", help="old, new, or both")
+    parser.add_argument("--old", default="/work/wt-base", help="the tree of the old server")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=3, help="per offered rate")
+    parser.add_argument("--start", type=float, default=200, help="first offered rate")
+    parser.add_argument("--steps", type=int, default=3, help="bisections after doubling")
+    parser.add_argument("--peak", type=float, default=1000, help="offered rate past saturation")
+    parser.add_argument("--sequential", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--shops", type=int, default=2000)
     args = parser.parse_args()
     print(
-        f"{'database':<11} {'offered/s':>9} {'served/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>6} {'batch ev/s':>11} {'floor ev/s':>11} {'floor/batch':>11}"
+        f"{'database':<11} {'srv':<4} {'single/s':>9} {'p99 ms':>7} {'peak/s':>9} "
+        f"{'peak p99':>9} {'CPU ms':>8} "
+        f"{'batch ev/s':>11} {'floor ev/s':>11} {'single/batch':>11} {'floor/batch':>11}"
     )
     with tempfile.TemporaryDirectory() as directory:
         for backend in args.backends.split(","):
-            for f in measure(backend, args, Path(directory)):
-                print(
-                    f"{f.backend:<11} {f.offered:>9.0f} {f.rate:>8.0f} {f.p50_ms:>8.1f} "
-                    f"{f.p99_ms:>8.1f} {f.errors:>6} {f.batch_eps:>11,.0f} "
-                    f"{f.floor_eps:>11,.0f} {f.floor_eps / f.batch_eps:>10.1f}x",
-                    flush=True,
-                )
+            measure(backend, args, Path(directory))
 
 
 if __name__ == "__main__":

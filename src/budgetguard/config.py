@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     prune_pause: float = Field(default=0.1, ge=0, le=60)
     prune_interval: float = Field(default=86_400.0, gt=0, le=31 * 86_400)
 
+    # --- group commit of single spend events (issue 10; README "Group commit") ---
+    # Milliseconds a group of POST /v1/spend events stays open after its first event, and the
+    # events it holds at most; either at 0 (or a maximum of 1) applies each event alone.
+    spend_group_window: float = Field(default=2.0, ge=0, le=5_000)
+    spend_group_max: int = Field(default=100, ge=0, le=10_000)
+
     # --- secrets at rest (issue 11; README "Secrets at rest") -----------------------------
     secret_key: SecretStr | None = None
 

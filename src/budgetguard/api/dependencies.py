@@ -22,6 +22,7 @@ from budgetguard.api.problems import Unauthorized
 from budgetguard.api.readiness import Readiness
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.services.contact_checks import Resolver, system_resolver
+from budgetguard.services.spend_batcher import SpendBatcher
 from budgetguard.services.uow import Context
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of BUDGETGUARD_API_KEYS.")
@@ -61,6 +62,11 @@ class Runtime:
     resolver: Resolver = field(default=system_resolver)
     """Looks up the hosts of contacts being added (the system's; tests give a silent one)."""
     readiness: Readiness = field(default_factory=Readiness)
+    spend_group: SpendBatcher = field(init=False)
+    """The group commit of single spend events, for this runtime's context as it is now."""
+
+    def __post_init__(self) -> None:
+        self.spend_group = SpendBatcher(lambda: self.context, on_group=self.metrics.grouped)
 
     def evaluated(self, queued: ChunkResult | None) -> None:
         """Count a request's evaluation, if it ran; ring the deliverer when it queued some."""

@@ -49,6 +49,12 @@ class Metrics:
         self.events = Counter(
             "budgetguard_spend_events", "Spend events, by outcome.", ["outcome"], registry=r
         )
+        self.groups = Histogram(
+            "budgetguard_spend_group_events",
+            "Single spend events applied per group commit (one transaction each).",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+            registry=r,
+        )
         self.queued = Counter(
             "budgetguard_notifications_queued", "Notifications queued.", ["kind"], registry=r
         )
@@ -89,6 +95,10 @@ class Metrics:
     def ingested(self, *, applied: int, duplicates: int) -> None:
         self.events.labels("applied").inc(applied)
         self.events.labels("duplicate").inc(duplicates)
+
+    def grouped(self, events: int) -> None:
+        """Count a group commit of `events` single spend events."""
+        self.groups.observe(events)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -67,6 +67,7 @@ def build_service(context: Context) -> tuple[FastAPI, Workers]:
         try:
             yield
         finally:
+            await runtime.spend_group.drain()  # every spend event waiting is applied, answered
             log.info("stopping: finishing the evaluation chunk and the deliveries in flight")
             workers.stop()
             if workers.alive():

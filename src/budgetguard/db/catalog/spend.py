@@ -51,9 +51,11 @@ def record_events(
     *,
     months: Mapping[str, date],
     received_at: datetime,
-    source: str,
+    source: str | Mapping[str, str],
 ) -> None:
-    """Store `events` (their ids are new); `months` gives each event's budget month."""
+    """Store `events` (their ids are new); `months` gives each event's budget month, `source`
+    the name of the caller's key: one for all, or each event's by id (a group of singles)."""
+    sources = source if not isinstance(source, str) else dict.fromkeys(months, source)
     rows = [
         {
             "event_id": e.event_id,
@@ -62,7 +64,7 @@ def record_events(
             "amount": e.amount,
             "occurred_at": e.occurred_at,
             "received_at": received_at,
-            "source": source,
+            "source": sources[e.event_id],
         }
         for e in events
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from itertools import zip_longest
 from queue import SimpleQueue
 from types import TracebackType
 from typing import TypeVar
@@ -62,9 +61,9 @@ class ChunkPool:
         for 11 ranges and were slower than one. With stripes, the gap a worker locks ends at rows
         another stripe has already written, and it inserts into no gap another worker locks.
         """
-        stripe = -(-len(items) // self._workers)  # ceiling division
-        stripes = [items[start : start + stripe] for start in range(0, len(items), stripe)]
-        return [item for row in zip_longest(*stripes) for item in row if item is not None]
+        stripe = max(1, -(-len(items) // self._workers))  # ceiling division
+        starts = range(0, len(items), stripe)
+        return [items[s + i] for i in range(stripe) for s in starts if s + i < len(items)]
 
     def map(self, work: Callable[[Connection, S], T], items: Iterable[S]) -> Iterator[T]:
         """Run `work(connection, item)` for each item; yield the results in the items' order."""

@@ -17,6 +17,7 @@ other on the same data (each run in a fresh process with PYTHONPATH set to the t
 
 Usage: python benchmarks/evaluate.py [--backends sqlite,mariadb,postgresql]
            [--sizes 200000,1000000] [--naive-size 100000] [--src DIR ...] [--rounds 1]
+           [--deliver-upto N]  (sizes above N: the evaluation alone, no console delivery)
 """
 
 from __future__ import annotations
@@ -97,10 +98,11 @@ def reset(engine: Engine) -> None:
     analyse(engine)
 
 
-def budgetguard_check(url: str, src: str) -> dict[str, float]:
+def budgetguard_check(url: str, src: str, *, deliver: bool) -> dict[str, float]:
     """Run `check` in a fresh process on the tree `src`; return its own timings and peak RSS."""
+    flags = [] if deliver else ["--no-delivery"]
     child = subprocess.run(
-        [sys.executable, str(HERE / "check_child.py"), url, AT],
+        [sys.executable, str(HERE / "check_child.py"), url, AT, *flags],
         capture_output=True, text=True, check=False,
         env=os.environ | {"PYTHONPATH": src},
     )  # fmt: skip
@@ -117,12 +119,14 @@ def floors(engine: Engine) -> dict[str, object]:
     return {"floor_s": round(floor_s, 2), "print_s": round(printed_s, 2), "lines": lines}
 
 
-def checks(engine: Engine, url: str, sources: list[str], rounds: int) -> list[dict[str, object]]:
+def checks(
+    engine: Engine, url: str, args: argparse.Namespace, *, deliver: bool
+) -> list[dict[str, object]]:
     runs: list[dict[str, object]] = []
-    for round_ in range(1, rounds + 1):
-        for src in sources:
-            first = budgetguard_check(url, src)
-            again = budgetguard_check(url, src)
+    for round_ in range(1, args.rounds + 1):
+        for src in args.src:
+            first = budgetguard_check(url, src, deliver=deliver)
+            again = budgetguard_check(url, src, deliver=deliver)
             reset(engine)
             runs.append({"src": src, "round": round_, "first": first, "again": again})
     return runs
@@ -137,7 +141,7 @@ def measure(backend: str, url: str, n: int, args: argparse.Namespace) -> dict[st
     result: dict[str, object] = {"backend": backend, "shops": n}
     result["build_s"] = round(time.perf_counter() - started, 2)
     result.update(floors(engine))
-    result["runs"] = checks(engine, url, args.src, args.rounds)
+    result["runs"] = checks(engine, url, args, deliver=n <= args.deliver_upto)
     if n == args.naive_size:
         with open(os.devnull, "w") as devnull:
             result["naive_s"] = round(naive(engine, devnull), 2)
@@ -156,11 +160,15 @@ def report(r: dict[str, object]) -> list[str]:
         first, again = run["first"], run["again"]
         line = (
             f"    {run['src']} (round {run['round']}): evaluation {first['evaluate_s']:.2f} s "
-            f"= {first['evaluate_s'] / floor_s:.1f}x floor; first check {first['total_s']:.2f} s"
-            f" = {first['total_s'] / first_floor:.1f}x first-check floor (delivery "
-            f"{first['deliver_s']:.2f} s, {first['delivered']:,} delivered); no-change "
-            f"{again['total_s']:.2f} s; peak {first['max_rss_mb']} MB"
+            f"= {first['evaluate_s'] / floor_s:.1f}x floor; "
         )
+        if first["delivered"]:
+            line += (
+                f"first check {first['total_s']:.2f} s = {first['total_s'] / first_floor:.1f}x "
+                f"first-check floor (delivery {first['deliver_s']:.2f} s, "
+                f"{first['delivered']:,} delivered); "
+            )
+        line += f"no-change {again['total_s']:.2f} s; peak {first['max_rss_mb']} MB"
         if "naive_s" in r:
             naive_s = float(r["naive_s"])  # type: ignore[arg-type]
             line += f"; naive {naive_s:.2f} s = {naive_s / first['total_s']:.0f}x the first check"
@@ -176,6 +184,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="200000,1000000")
     parser.add_argument("--naive-size", type=int, default=100_000, help="0: no naive run")
     parser.add_argument("--src", action="append", help="source tree(s) to run `check` from")
+    parser.add_argument(
+        "--deliver-upto", type=int, default=10**9, help="larger sizes: the evaluation alone"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="runs of every --src, alternated")
     args = parser.parse_args()
     args.src = [str(Path(s).resolve()) for s in args.src or [OWN_SRC]]

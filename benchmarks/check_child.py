@@ -1,4 +1,7 @@
-"""One `budgetguard check` in its own process: print its timings and peak memory as JSON."""
+"""One `budgetguard check` in its own process: print its timings and peak memory as JSON.
+
+Usage: check_child.py URL AT [--no-delivery]  (the evaluation alone, without the delivery)
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from budgetguard.services.deliveries import deliver_due
 from budgetguard.services.evaluation import evaluate_month
 
 
-def main(url: str, at: str) -> None:
+def main(url: str, at: str, deliver: bool) -> None:
     context = build_context(load_settings(database_url=url))
     instant = parse_instant(at, context.settings.zone)
     started = time.perf_counter()
@@ -24,9 +27,10 @@ def main(url: str, at: str) -> None:
         open_database(context=context)
         evaluation = evaluate_month(context=context, at=instant)
         evaluated = time.perf_counter()
-        delivery = deliver_due(
-            context=context, delivery=delivery_setup(context, ConsoleChannel(devnull))
-        )
+        delivered = 0
+        if deliver:
+            console = delivery_setup(context, ConsoleChannel(devnull))
+            delivered = deliver_due(context=context, delivery=console).delivered
     done = time.perf_counter()
     context.close()
     print(json.dumps({
@@ -34,10 +38,10 @@ def main(url: str, at: str) -> None:
         "evaluate_s": round(evaluated - started, 2),
         "deliver_s": round(done - evaluated, 2),
         "notifications": evaluation.notifications,
-        "delivered": delivery.delivered,
+        "delivered": delivered,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }))  # fmt: skip
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], deliver=sys.argv[3:] != ["--no-delivery"])

@@ -1,22 +1,30 @@
-"""Benchmark one evaluation of N shops against the bare SQL floor and a naive per-shop loop.
+"""Benchmark budgetguard's evaluation of N shops against its floors and a naive per-shop loop.
 
 For each database and size it builds N shops (about two thirds past 50 %, one third past 100 %,
 one in ten offline), then times, each on the same starting data:
 
-* floor: one INSERT ... SELECT of the crossings and one UPDATE of the shops, in one transaction;
-* first: `budgetguard check` (evaluation, then console delivery to /dev/null), in a fresh process
-  so that its peak memory (max RSS) is its own;
-* again: a second `check` with nothing changed;
-* naive: one SELECT, then one transaction per shop for that shop's writes (up to --naive-max).
+* the evaluation floor: one INSERT ... SELECT of the crossings and one UPDATE of the shops;
+* the first-check floor: the evaluation floor, then one line printed (to /dev/null) per
+  notification, fetched from the database (floors.py);
+* for each source tree (`--src`, default this one's): `budgetguard check` in a fresh process
+  (evaluation, then console delivery to /dev/null; its own timings and peak RSS), then a second,
+  no-change `check`. "Evaluation" is the evaluation alone, from the check's own clock;
+* at --naive-size shops (100,000), the naive per-shop loop, which prints its notifications too,
+  against the first `check` (delivery counted on both sides).
+
+Give `--src /work/wt-base/src --src src` to measure the old and the new tree one after the
+other on the same data (each run in a fresh process with PYTHONPATH set to the tree).
 
 Usage: python benchmarks/evaluate.py [--backends sqlite,mariadb,postgresql]
-                                     [--sizes 10000,100000,1000000] [--naive-max 100000]
+           [--sizes 200000,1000000] [--naive-size 100000] [--src DIR ...] [--rounds 1]
+           [--deliver-upto N]  (sizes above N: the evaluation alone, no console delivery)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,11 +37,12 @@ from sqlalchemy.engine import Engine
 sys.path.insert(0, str(Path(__file__).parent))
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
+from floors import MONTH, evaluation_floor, naive, print_notifications
 from scratch import DEFAULT_SERVERS, scratch_database
 
-MONTH = "2020-06-01"
 AT = "2020-06-30"
-NOW = "2020-06-30 12:00:00"
+HERE = Path(__file__).parent
+OWN_SRC = str(HERE.parent / "src")
 
 
 def digits_upto(n: int) -> str:
@@ -63,7 +72,6 @@ def build(engine: Engine, n: int) -> None:
             "INSERT INTO t_budgets (a_shop_id, a_month, a_budget_amount, a_amount_spent) "
             f"SELECT n, '{MONTH}', 100.00, {spent} FROM ({digits_upto(n)}) s ORDER BY n"
         ))  # fmt: skip
-    analyse(engine)
 
 
 def analyse(engine: Engine) -> None:
@@ -80,124 +88,92 @@ def analyse(engine: Engine) -> None:
 
 
 def reset(engine: Engine) -> None:
-    """Forget everything budgetguard did; shops back online as built."""
+    """Forget everything budgetguard did (shops back online as built), then analyse: each run
+    starts as the first evaluation after an upgrade does."""
     with engine.begin() as c:
-        for table in ("bg_notifications", "bg_alerts", "bg_pauses", "bg_evaluations"):
+        for table in ("bg_deliveries", "bg_notifications", "bg_alerts", "bg_pauses"):
             c.execute(text(f"DELETE FROM {table}"))
+        c.execute(text("DELETE FROM bg_evaluations"))
         c.execute(text("UPDATE t_shops SET a_online = (a_id % 10 <> 0)"))
+    analyse(engine)
 
 
-def floor(engine: Engine) -> float:
-    crossed = "b.a_amount_spent * 100 >= b.a_budget_amount * t.t"
-    started = time.perf_counter()
-    with engine.begin() as c:
-        c.execute(
-            text(
-                "INSERT INTO bg_alerts (shop_id, month, threshold, fired_at) "
-                f"SELECT b.a_shop_id, b.a_month, t.t, '{NOW}' FROM t_budgets b "
-                "CROSS JOIN (SELECT 50 AS t UNION ALL SELECT 100) t "
-                f"WHERE b.a_month = '{MONTH}' AND {crossed}"
-            )
-        )
-        c.execute(text(
-            "UPDATE t_shops SET a_online = (1 = 0) WHERE a_online = (1 = 1) AND a_id IN ("
-            f"SELECT a_shop_id FROM t_budgets WHERE a_month = '{MONTH}' "
-            "AND a_amount_spent >= a_budget_amount)"
-        ))  # fmt: skip
-    return time.perf_counter() - started
-
-
-def naive(engine: Engine) -> float:
-    """The per-shop baseline: one SELECT, then one transaction of writes per shop that needs it."""
-    started = time.perf_counter()
-    with engine.connect() as c:
-        rows = c.execute(text(
-            "SELECT b.a_shop_id, s.a_name, s.a_online, b.a_budget_amount, b.a_amount_spent "
-            f"FROM t_budgets b JOIN t_shops s ON s.a_id = b.a_shop_id WHERE b.a_month = '{MONTH}'"
-        )).all()  # fmt: skip
-        c.commit()
-        for shop, name, online, budget, spent in rows:
-            crossed = [t for t in (50, 100) if spent * 100 >= budget * t]
-            if not crossed:
-                continue
-            pause = 100 in crossed and bool(online)
-            with c.begin():
-                c.execute(
-                    text(
-                        "INSERT INTO bg_notifications (evaluation_id, kind, shop_id, shop_name, "
-                        "month, budget, spent, thresholds, action, evaluated_on, created_at, "
-                        "status, attempts, next_attempt_at) "
-                        "VALUES (0, 'threshold', :shop, :name, :month, "
-                        ":budget, :spent, :ts, :action, :month, :now, 'pending', 0, :now)"
-                    ),
-                    {"shop": shop, "name": name, "month": MONTH, "budget": budget, "spent": spent,
-                     "ts": ",".join(map(str, crossed)), "action": "paused" if pause else None,
-                     "now": NOW},
-                )  # fmt: skip
-                for t in crossed:
-                    c.execute(
-                        text(
-                            "INSERT INTO bg_alerts (shop_id, month, threshold, fired_at) "
-                            "VALUES (:shop, :month, :t, :now)"
-                        ),
-                        {"shop": shop, "month": MONTH, "t": t, "now": NOW},
-                    )
-                if pause:
-                    c.execute(
-                        text("UPDATE t_shops SET a_online = (1 = 0) WHERE a_id = :shop"),
-                        {"shop": shop},
-                    )
-                    c.execute(
-                        text(
-                            "INSERT INTO bg_pauses (shop_id, month, paused_at, evaluation_id) "
-                            "VALUES (:shop, :month, :now, 0)"
-                        ),
-                        {"shop": shop, "month": MONTH, "now": NOW},
-                    )
-    return time.perf_counter() - started
-
-
-def budgetguard_check(url: str) -> dict[str, float]:
-    """Run `check` in a fresh process; return its own timings and peak RSS."""
+def budgetguard_check(url: str, src: str, *, deliver: bool) -> dict[str, float]:
+    """Run `check` in a fresh process on the tree `src`; return its own timings and peak RSS."""
+    flags = [] if deliver else ["--no-delivery"]
     child = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "check_child.py"), url, AT],
-        capture_output=True, text=True, check=True,
+        [sys.executable, str(HERE / "check_child.py"), url, AT, *flags],
+        capture_output=True, text=True, check=False,
+        env=os.environ | {"PYTHONPATH": src},
     )  # fmt: skip
+    if child.returncode != 0:
+        raise RuntimeError(f"check ({src}) failed:\n{child.stderr[-3000:]}")
     return json.loads(child.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def measure(backend: str, url: str, n: int, naive_max: int) -> dict[str, object]:
+def floors(engine: Engine) -> dict[str, object]:
+    with open(os.devnull, "w") as devnull:
+        floor_s = evaluation_floor(engine)
+        printed_s, lines = print_notifications(engine, devnull)
+    reset(engine)
+    return {"floor_s": round(floor_s, 2), "print_s": round(printed_s, 2), "lines": lines}
+
+
+def checks(
+    engine: Engine, url: str, args: argparse.Namespace, *, deliver: bool
+) -> list[dict[str, object]]:
+    runs: list[dict[str, object]] = []
+    for round_ in range(1, args.rounds + 1):
+        for src in args.src:
+            first = budgetguard_check(url, src, deliver=deliver)
+            again = budgetguard_check(url, src, deliver=deliver)
+            reset(engine)
+            runs.append({"src": src, "round": round_, "first": first, "again": again})
+    return runs
+
+
+def measure(backend: str, url: str, n: int, args: argparse.Namespace) -> dict[str, object]:
     engine = make_engine(url, timeout=None)  # building data: no bound on a statement
     revisions.upgrade(engine)
     started = time.perf_counter()
     build(engine, n)
-    built = time.perf_counter() - started
-    result: dict[str, object] = {"backend": backend, "shops": n, "build_s": round(built, 2)}
-    result["floor_s"] = round(floor(engine), 2)
-    reset(engine)
-    first = budgetguard_check(url)
-    again = budgetguard_check(url)
-    result.update({f"first_{k}": v for k, v in first.items()})
-    result.update({f"again_{k}": v for k, v in again.items()})
-    if n <= naive_max:
-        reset(engine)
-        result["naive_s"] = round(naive(engine), 2)
+    analyse(engine)
+    result: dict[str, object] = {"backend": backend, "shops": n}
+    result["build_s"] = round(time.perf_counter() - started, 2)
+    result.update(floors(engine))
+    result["runs"] = checks(engine, url, args, deliver=n <= args.deliver_upto)
+    if n == args.naive_size:
+        with open(os.devnull, "w") as devnull:
+            result["naive_s"] = round(naive(engine, devnull), 2)
     engine.dispose()
     return result
 
 
-def report(r: dict[str, object]) -> str:
-    first, floor_s = float(r["first_total_s"]), float(r["floor_s"])  # type: ignore[arg-type]
-    line = (
-        f"{r['backend']:<10} {r['shops']:>9,}  floor {floor_s:7.2f} s  "
-        f"first {first:7.2f} s (eval {r['first_evaluate_s']} s + delivery {r['first_deliver_s']} s,"
-        f" {first / floor_s:4.1f}x floor, {r['first_notifications']} notifications, "
-        f"peak {r['first_max_rss_mb']} MB)  no-change {r['again_total_s']} s"
-    )
-    if "naive_s" in r:
-        naive_s = float(r["naive_s"])  # type: ignore[arg-type]
-        line += f"  naive {naive_s:.2f} s ({naive_s / first:.0f}x slower)"
-    return line
+def report(r: dict[str, object]) -> list[str]:
+    floor_s, print_s = float(r["floor_s"]), float(r["print_s"])  # type: ignore[arg-type]
+    first_floor = floor_s + print_s
+    lines = [
+        f"{r['backend']:<10} {r['shops']:>9,}  evaluation floor {floor_s:.2f} s; first-check "
+        f"floor {first_floor:.2f} s (+ {r['lines']:,} lines printed in {print_s:.2f} s)"
+    ]
+    for run in r["runs"]:  # type: ignore[attr-defined]
+        first, again = run["first"], run["again"]
+        line = (
+            f"    {run['src']} (round {run['round']}): evaluation {first['evaluate_s']:.2f} s "
+            f"= {first['evaluate_s'] / floor_s:.1f}x floor; "
+        )
+        if first["delivered"]:
+            line += (
+                f"first check {first['total_s']:.2f} s = {first['total_s'] / first_floor:.1f}x "
+                f"first-check floor (delivery {first['deliver_s']:.2f} s, "
+                f"{first['delivered']:,} delivered); "
+            )
+        line += f"no-change {again['total_s']:.2f} s; peak {first['max_rss_mb']} MB"
+        if "naive_s" in r:
+            naive_s = float(r["naive_s"])  # type: ignore[arg-type]
+            line += f"; naive {naive_s:.2f} s = {naive_s / first['total_s']:.0f}x the first check"
+        lines.append(line)
+    return lines
 
 
 def main() -> None:
@@ -205,16 +181,25 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--backends", default="sqlite,mariadb,postgresql")
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--naive-max", type=int, default=100_000)
+    parser.add_argument("--sizes", default="200000,1000000")
+    parser.add_argument("--naive-size", type=int, default=100_000, help="0: no naive run")
+    parser.add_argument("--src", action="append", help="source tree(s) to run `check` from")
+    parser.add_argument(
+        "--deliver-upto", type=int, default=10**9, help="larger sizes: the evaluation alone"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every --src, alternated")
     args = parser.parse_args()
-    print(f"servers: {DEFAULT_SERVERS}", flush=True)
+    args.src = [str(Path(s).resolve()) for s in args.src or [OWN_SRC]]
+    sizes = [int(size) for size in args.sizes.split(",")]
+    if args.naive_size and args.naive_size not in sizes:
+        sizes.insert(0, args.naive_size)
+    print(f"servers: {DEFAULT_SERVERS}; load average {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory() as directory:
         for backend in args.backends.split(","):
-            for n in (int(size) for size in args.sizes.split(",")):
+            for n in sizes:
                 with scratch_database(backend, Path(directory)) as url:
-                    result = measure(backend, url, n, args.naive_max)
-                print(report(result), flush=True)
+                    result = measure(backend, url, n, args)
+                print("\n".join(report(result)), flush=True)
                 print("  " + json.dumps(result), flush=True)
 
 

@@ -101,7 +101,7 @@ def _sweep(
     )
     with pool:
         done = 0
-        for chunk in pool.map(run, plan):
+        for chunk in pool.map(run, pool.spread(plan)):
             report.add(chunk)
             statistics.wrote(lead, chunk.notifications)
             done = min(done + size, report.budgets)

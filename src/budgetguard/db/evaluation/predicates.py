@@ -16,7 +16,6 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
-    Subquery,
     and_,
     bindparam,
     case,
@@ -24,12 +23,11 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
-    select,
-    union_all,
 )
 
+from budgetguard.db.evaluation.state import AggregatedState, FiredState, LookedUpState
 from budgetguard.db.plumbing.keys import one_of
-from budgetguard.db.schema.tables import alerts, budgets, pauses
+from budgetguard.db.schema.tables import budgets
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 
@@ -40,6 +38,10 @@ def whole(value: int) -> ColumnElement[int]:
 
 def month_param() -> ColumnElement[Any]:
     return bindparam("month", type_=Date())
+
+
+# The databases that read the alert state by primary-key lookups (state.py says why).
+LOOKED_UP = frozenset({"mysql", "mariadb"})
 
 
 class Rules:
@@ -103,40 +105,28 @@ class Rules:
             total = total + term
         return total
 
-    def fired(self) -> Subquery:
-        """Per shop of the scope: the bits of its fired thresholds, and whether it is claimed."""
-        weight = case(self.bits, value=alerts.c.threshold, else_=whole(0))
-        fired = select(alerts.c.shop_id, weight.label("bits"), whole(0).label("claimed")).where(
-            alerts.c.month == month_param(), self.covers(alerts.c.shop_id)
-        )
-        claimed = select(pauses.c.shop_id, whole(0), whole(1)).where(self.covers(pauses.c.shop_id))
-        both = union_all(fired, claimed).subquery("state")
-        return (
-            select(
-                both.c.shop_id,
-                func.sum(both.c.bits).label("bits"),
-                func.max(both.c.claimed).label("claimed"),
-            )
-            .group_by(both.c.shop_id)
-            .subquery("fired")
-        )
+    def fired(self) -> FiredState:
+        """Per budget row of the scope: its fired thresholds and claim (state.py: the shape
+        suits the database's planner)."""
+        if self.dialect in LOOKED_UP:
+            return LookedUpState(self.bits)
+        return AggregatedState(self.bits, self.covers, month_param())
 
     @staticmethod
-    def fired_bits(fired: Subquery) -> ColumnElement[int]:
+    def fired_bits(fired: FiredState) -> ColumnElement[int]:
         """The bits of the thresholds fired (`fired`: the scope's `fired()`, outer-joined)."""
-        return func.coalesce(fired.c.bits, whole(0))
+        return fired.bits()
 
-    def fires(self, fired: Subquery, threshold: int) -> ColumnElement[bool]:
+    def fires(self, fired: FiredState, threshold: int) -> ColumnElement[bool]:
         """The threshold is crossed and has not fired (`fired`: the scope's `fired()`)."""
-        already = self.fired_bits(fired).op("&")(whole(self.bits[threshold]))
-        return and_(self.crossed(threshold), already == whole(0))
+        return and_(self.crossed(threshold), ~fired.has_fired(threshold))
 
-    def firing(self, fired: Subquery) -> ColumnElement[bool]:
+    def firing(self, fired: FiredState) -> ColumnElement[bool]:
         """A valid budget row of the scope on which at least one threshold fires now."""
         fires = [self.fires(fired, t) for t in self.policy.thresholds]
         return and_(self.in_month(), self.valid(), or_(*fires))
 
-    def listed(self, fired: Subquery) -> ColumnElement[str]:
+    def listed(self, fired: FiredState) -> ColumnElement[str]:
         """The thresholds that fire now as text, `50,100`: each as `,t`, joined, first comma cut."""
         parts: list[ColumnElement[str]] = [
             case((self.fires(fired, t), literal(f",{t}", String)), else_=literal("", String))

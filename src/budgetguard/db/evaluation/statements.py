@@ -16,20 +16,22 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Date,
     Delete,
     FromClause,
     Insert,
     Select,
-    Subquery,
     Update,
     and_,
     bindparam,
     case,
+    cast,
     delete,
     exists,
     false,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -38,6 +40,7 @@ from sqlalchemy import (
 )
 
 from budgetguard.db.evaluation.predicates import Rules, month_param, whole
+from budgetguard.db.evaluation.state import FiredState
 from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.domain.delivery import Status
@@ -65,7 +68,7 @@ def _counted(statement: S) -> S:
 class _Firing:
     """The budgets on which a threshold fires now, joined to their shop and alert state."""
 
-    fired: Subquery
+    fired: FiredState
     where: ColumnElement[bool]
     source: FromClause
 
@@ -88,22 +91,40 @@ class EvaluationSql(Rules):
     # --- reads: does the scope need work? ---------------------------------------------------
 
     @cached_property
-    def findings(self) -> Select[Any]:
-        """Budget rows that are unusable, or whose alerts or claim must change."""
+    def findings(self) -> CompoundSelect[Any]:
+        """Budget rows that are unusable (all of them, in shop order), then one, if any, whose
+        alerts or claim must change (`usable` 1; PostgreSQL: every such row).
+
+        One changed row is enough to know that the scope needs work: its search stops there
+        (at a first evaluation, on the scope's first rows) instead of joining every row to its
+        alert state and sending two thirds of the scope back. Not on PostgreSQL: with `LIMIT`
+        its planner favours a nested loop that aggregates the state again for every budget row,
+        seconds a chunk while its statistics still think bg_alerts empty.
+        """
         fired, valid = self.fired(), self.valid()
-        headroom = and_(fired.c.claimed == whole(1), ~self.crossed(self.policy.pause_at))
+        headroom = and_(fired.claimed(), ~self.crossed(self.policy.pause_at))
         changed = self.crossed_bits() != self.fired_bits(fired)
-        # Amounts only for the unusable rows, which the warning names; the rest need no decoding.
-        return (
+        unusable = select(
+            budgets.c.a_shop_id.label("shop_id"),
+            budgets.c.a_budget_amount.label("budget"),
+            budgets.c.a_amount_spent.label("spent"),
+            whole(0).label("usable"),
+        ).where(self.in_month(), ~valid)
+        no_amount = cast(null(), budgets.c.a_budget_amount.type)  # needs no decoding
+        change = (
             select(
-                budgets.c.a_shop_id,
-                case((valid, null()), else_=budgets.c.a_budget_amount),
-                case((valid, null()), else_=budgets.c.a_amount_spent),
-                case((valid, 1), else_=0).label("usable"),
+                budgets.c.a_shop_id.label("shop_id"),
+                no_amount.label("budget"),
+                no_amount.label("spent"),
+                whole(1).label("usable"),
             )
-            .outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id)
-            .where(self.in_month(), or_(~valid, and_(valid, or_(changed, headroom))))
-            .order_by(budgets.c.a_shop_id)
+            .select_from(fired.join(budgets))
+            .where(self.in_month(), valid, or_(changed, headroom))
+        )
+        if self.dialect != "postgresql":
+            change = select(change.limit(1).subquery("first_change"))
+        return union_all(unusable, change).order_by(
+            literal_column("usable"), literal_column("shop_id")
         )
 
     @cached_property
@@ -179,12 +200,10 @@ class EvaluationSql(Rules):
 
     def _firing(self) -> _Firing:
         fired = self.fired()
-        source = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id).outerjoin(
-            fired, fired.c.shop_id == budgets.c.a_shop_id
-        )
+        source = fired.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id), claim=False)
         return _Firing(fired, self.firing(fired), source)
 
-    def _pauses_now(self, fired: Subquery) -> ColumnElement[bool]:
+    def _pauses_now(self, fired: FiredState) -> ColumnElement[bool]:
         return and_(self.fires(fired, self.policy.pause_at), shops.c.a_online == true())
 
     @cached_property
@@ -199,11 +218,13 @@ class EvaluationSql(Rules):
     @cached_property
     def record_pauses(self) -> Insert:
         """Claim each online shop whose pause threshold fires now (before the alerts record it)."""
-        firing = self._firing()
+        # Only the pause threshold's state is read: where it fires, the budget fires.
+        fired, pause_at = self.fired(), self.policy.pause_at
+        source = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id)
         query = (
             select(budgets.c.a_shop_id, budgets.c.a_month, _now(), _evaluation_id())
-            .select_from(firing.source)
-            .where(firing.where, self._pauses_now(firing.fired))
+            .select_from(fired.join(source, thresholds=[pause_at], claim=False))
+            .where(self.in_month(), self.valid(), self._pauses_now(fired))
         )
         columns = ["shop_id", "month", "paused_at", "evaluation_id"]
         return _counted(pauses.insert().from_select(columns, query))
@@ -212,16 +233,14 @@ class EvaluationSql(Rules):
     def record_alerts(self) -> Insert:
         """Mark fired every threshold a valid budget of the chunk crosses and had not fired.
 
-        Joined to the chunk's aggregated alert state rather than probing bg_alerts row by row:
-        the plan then stays good even when the planner's statistics still think the table is
-        empty (the first evaluation after an upgrade fills it by the million).
+        Each threshold reads only its own alert state (state.py says which shape, and why).
         """
         per_threshold = []
         for threshold in self.policy.thresholds:
             fired = self.fired()
             per_threshold.append(
                 select(budgets.c.a_shop_id, budgets.c.a_month, whole(threshold), _now())
-                .select_from(budgets.outerjoin(fired, fired.c.shop_id == budgets.c.a_shop_id))
+                .select_from(fired.join(budgets, thresholds=[threshold], claim=False))
                 .where(self.in_month(), self.valid(), self.fires(fired, threshold))
             )
         columns = ["shop_id", "month", "threshold", "fired_at"]

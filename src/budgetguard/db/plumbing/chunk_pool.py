@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from queue import SimpleQueue
@@ -49,6 +49,22 @@ class ChunkPool:
         trace: TracebackType | None,
     ) -> None:
         self._stack.__exit__(kind, error, trace)
+
+    def spread(self, items: Sequence[S]) -> list[S]:
+        """`items` (ranges in key order) reordered so that the ones run at the same time are far
+        apart: cut into one stripe per worker, then taken from each stripe in turn.
+
+        Why: InnoDB's locking reads lock the gap after the last row they read. When two workers
+        take neighbouring ranges, each locks the gap into which the other inserts (bg_alerts,
+        bg_pauses: empty for the range at a first evaluation) and one of them deadlocks and runs
+        its range again: at 200,000 shops, a first and a no-change evaluation (22 chunk
+        transactions needed) ran 35 with two workers in key order, and were slower than one.
+        With stripes, the gap a worker locks ends at rows another stripe has already written,
+        and it inserts into no gap another worker locks.
+        """
+        stripe = max(1, -(-len(items) // self._workers))  # ceiling division
+        starts = range(0, len(items), stripe)
+        return [items[s + i] for i in range(stripe) for s in starts if s + i < len(items)]
 
     def map(self, work: Callable[[Connection, S], T], items: Iterable[S]) -> Iterator[T]:
         """Run `work(connection, item)` for each item; yield the results in the items' order."""

@@ -110,6 +110,11 @@ class Rules:
         suits the database's planner)."""
         if self.dialect in LOOKED_UP:
             return LookedUpState(self.bits)
+        return self.aggregated()
+
+    def aggregated(self) -> FiredState:
+        """The scope's alert state aggregated per shop, on every database: what `findings`
+        reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower)."""
         return AggregatedState(self.bits, self.covers, month_param())
 
     @staticmethod

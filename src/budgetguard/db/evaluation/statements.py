@@ -101,7 +101,7 @@ class EvaluationSql(Rules):
         its planner favours a nested loop that aggregates the state again for every budget row,
         seconds a chunk while its statistics still think bg_alerts empty.
         """
-        fired, valid = self.fired(), self.valid()
+        fired, valid = self.aggregated(), self.valid()
         headroom = and_(fired.claimed(), ~self.crossed(self.policy.pause_at))
         changed = self.crossed_bits() != self.fired_bits(fired)
         unusable = select(

@@ -10,10 +10,11 @@ the lease.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, case, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -23,7 +24,7 @@ from budgetguard.db.outbox.rows import (
     joined_contact,
     to_notification,
 )
-from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.plumbing.keys import in_parts, one_of
 from budgetguard.db.plumbing.sealing import Keyring, keyring_of
 from budgetguard.db.schema.tables import contacts, deliveries, notifications
 from budgetguard.domain.delivery import (
@@ -36,6 +37,9 @@ from budgetguard.domain.delivery import (
     Status,
 )
 from budgetguard.domain.recipients import ChannelKind
+
+FAILURES_PER_STATEMENT = 500
+"""Failed attempts one UPDATE records at most (each names its id in three CASEs)."""
 
 
 def claim_due(
@@ -172,6 +176,15 @@ def mark_delivered(connection: Connection, claims: Sequence[Claimed], *, now: da
     return recorded
 
 
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failed attempt to record: try again at `retry_at`, or never (dead) when it is None."""
+
+    claim: Claimed
+    error: str
+    retry_at: datetime | None
+
+
 def mark_failed(
     connection: Connection, claim: Claimed, *, error: str, retry_at: datetime | None
 ) -> bool:
@@ -180,13 +193,60 @@ def mark_failed(
     Return False (recording nothing) when the attempt's lease ran out and another worker
     claimed the record since.
     """
-    status = Status.FAILED if retry_at is not None else Status.DEAD
-    changed = connection.execute(
-        update(deliveries)
-        .where(deliveries.c.id == claim.id, _still_held(claim.attempts))
-        .values(status=status.value, next_attempt_at=retry_at, last_error=error[:ERROR_TEXT_LIMIT])
-    ).rowcount
-    return bool(changed)
+    return bool(mark_failures(connection, [Failure(claim, error, retry_at)]))
+
+
+def mark_failures(connection: Connection, failures: Sequence[Failure]) -> set[int]:
+    """Record failed attempts, a few statements per batch; return the ids of those recorded.
+
+    Fenced as `mark_delivered` is: the records still held at their attempt are locked first,
+    then updated in one statement per part (each row's status, next attempt and error picked by
+    CASE), so an attempt whose lease ran out records nothing.
+    """
+    held = _held(connection, [f.claim for f in failures])
+    mine = [f for f in failures if held.get(f.claim.id) == f.claim.attempts]
+    for part in in_parts(mine, FAILURES_PER_STATEMENT):
+        d = deliveries.c
+        ids = [f.claim.id for f in part]
+        statuses = {f.claim.id: _failed_status(f).value for f in part}
+        retries = {f.claim.id: f.retry_at for f in part}
+        errors = {f.claim.id: f.error[:ERROR_TEXT_LIMIT] for f in part}
+        connection.execute(
+            update(deliveries)
+            .where(one_of(d.id, connection.dialect.name, "failed", ids))
+            .where(d.status == Status.DELIVERING.value)
+            .values(
+                status=_by_id(statuses, d.status),
+                next_attempt_at=_by_id(retries, d.next_attempt_at),
+                last_error=_by_id(errors, d.last_error),
+            )
+        )
+    return {f.claim.id for f in mine}
+
+
+def _held(connection: Connection, claims: Sequence[Claimed]) -> dict[int, int]:
+    """The attempt count of each of these records still being delivered, locked."""
+    d = deliveries.c
+    held: dict[int, int] = {}
+    for part in in_parts([c.id for c in claims]):
+        query = (
+            select(d.id, d.attempts)
+            .where(one_of(d.id, connection.dialect.name, "held", part))
+            .where(d.status == Status.DELIVERING.value)
+            .with_for_update()
+        )
+        held.update((row.id, row.attempts) for row in connection.execute(query))
+    return held
+
+
+def _failed_status(failure: Failure) -> Status:
+    return Status.FAILED if failure.retry_at is not None else Status.DEAD
+
+
+def _by_id(values: dict[int, Any], column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`CASE id WHEN … THEN …`: each record's own value of `column`, typed as the column."""
+    whens = {key: literal(value, column.type) for key, value in values.items()}
+    return case(whens, value=deliveries.c.id)
 
 
 def _still_held(attempts: int) -> ColumnElement[bool]:

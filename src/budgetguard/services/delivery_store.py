@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.outbox.contacts import disable_contact
-from budgetguard.db.outbox.deliveries import Failure, claim_due, mark_delivered, mark_failures
+from budgetguard.db.outbox.deliveries import claim_due
 from budgetguard.db.outbox.dispatch import dispatch_due
+from budgetguard.db.outbox.outcomes import Failure, mark_delivered, mark_failures
 from budgetguard.domain.backoff import retry_delay
 from budgetguard.domain.delivery import Claimed, DeliveryReport, Picker
 from budgetguard.domain.recipients import ChannelKind, Route

@@ -1,4 +1,4 @@
-"""Delivery records (`bg_deliveries`): claim what is due, record outcomes, list, retry.
+"""Delivery records (`bg_deliveries`): claim what is due, list, retry (outcomes: outcomes.py).
 
 A record is due while `next_attempt_at <= now`; delivered and dead records have none. A worker
 claims records (FOR UPDATE SKIP LOCKED, so concurrent workers take different ones) by counting
@@ -10,21 +10,21 @@ the lease.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, literal, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import ColumnElement
 
+from budgetguard.db.outbox.outcomes import mark_delivered, mark_failed
 from budgetguard.db.outbox.rows import (
-    ERROR_TEXT_LIMIT,
     contact_columns,
+    contact_from,
     joined_contact,
     to_notification,
 )
-from budgetguard.db.plumbing.keys import in_parts, one_of
+from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.plumbing.sealing import Keyring, keyring_of
 from budgetguard.db.schema.tables import contacts, deliveries, notifications
 from budgetguard.domain.delivery import (
@@ -36,10 +36,11 @@ from budgetguard.domain.delivery import (
     Picker,
     Status,
 )
-from budgetguard.domain.recipients import ChannelKind
+from budgetguard.domain.recipients import ChannelKind, Contact
 
-FAILURES_PER_STATEMENT = 500
-"""Failed attempts one UPDATE records at most (each names its id in three CASEs)."""
+__all__ = ["claim_due", "list_records", "mark_delivered", "mark_failed", "retry_records"]
+"""Outcomes are recorded by outcomes.py; `mark_delivered` and `mark_failed` are still imported from
+here."""
 
 
 def claim_due(
@@ -100,20 +101,27 @@ def _bury_exhausted(
     return [c for c in found if c.attempts < max_attempts]
 
 
+_CONTENT = (
+    *(notifications.c[name] for name in ("id", "kind", "shop_id", "shop_name", "month")),
+    *(notifications.c[name] for name in ("budget", "spent", "thresholds", "action")),
+    notifications.c.evaluated_on,
+    notifications.c.created_at,
+)
+_CLAIM = (
+    deliveries.c.id.label("delivery_id"),
+    deliveries.c.recipient,
+    deliveries.c.channel,
+    deliveries.c.attempts,  # the notification's own `attempts` is not read: this is the count
+)
+_CONTACT_AT = len(_CONTENT) + len(_CLAIM)
+"""Where a claimed row's contact columns begin."""
+CONTACTS_REMEMBERED = 4096
+
+
 def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
     d, c = deliveries.c, contacts.c
-    n = notifications.c
-    content = [n.id, n.kind, n.shop_id, n.shop_name, n.month, n.budget, n.spent, n.thresholds]
-    content += [n.action, n.evaluated_on, n.created_at]
     query = (
-        select(
-            *content,
-            d.id.label("delivery_id"),
-            d.recipient,
-            d.channel,
-            d.attempts,  # the notification's own `attempts` is not read: this is the count
-            *contact_columns(),
-        )
+        select(*_CONTENT, *_CLAIM, *contact_columns())
         .select_from(
             deliveries.join(notifications, notifications.c.id == d.notification_id).outerjoin(
                 contacts, c.id == d.contact_id
@@ -124,6 +132,15 @@ def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
     keyring = keyring_of(connection)
     by_id = {row.delivery_id: _claimed(row, keyring) for row in connection.execute(query)}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@lru_cache(maxsize=CONTACTS_REMEMBERED)
+def _contact(keyring: Keyring, values: tuple[Any, ...]) -> Contact | None:
+    """The contact of these stored values, opened once (Fernet) for all its records: any change
+    to the stored row (disabled, a new secret, sealed again) is another key, so never stale."""
+    if values[0] is None:  # no contact joined
+        return None
+    return contact_from(dict(zip(contacts.c.keys(), values, strict=True)), keyring)
 
 
 def _record(row: Any, keyring: Keyring) -> DeliveryRecord:
@@ -144,7 +161,7 @@ def _record(row: Any, keyring: Keyring) -> DeliveryRecord:
 
 
 def _claimed(row: Any, keyring: Keyring) -> Claimed:
-    contact = joined_contact(row, keyring)
+    contact = _contact(keyring, tuple(row[_CONTACT_AT:]))
     return Claimed(
         id=row.delivery_id,
         recipient=row.recipient,
@@ -153,105 +170,6 @@ def _claimed(row: Any, keyring: Keyring) -> Claimed:
         notification=to_notification(row),
         contact=contact,
     )
-
-
-def mark_delivered(connection: Connection, claims: Sequence[Claimed], *, now: datetime) -> int:
-    """Record these attempts delivered; return how many were still theirs to record.
-
-    Each update is fenced by the claim's attempt count: an attempt whose lease ran out, and whose
-    record another worker claimed since, records nothing.
-    """
-    recorded = 0
-    by_attempt: dict[int, list[int]] = {}
-    for claim in claims:
-        by_attempt.setdefault(claim.attempts, []).append(claim.id)
-    for attempts, ids in by_attempt.items():
-        recorded += connection.execute(
-            update(deliveries)
-            .where(
-                one_of(deliveries.c.id, connection.dialect.name, "held", ids), _still_held(attempts)
-            )
-            .values(status=Status.DELIVERED.value, delivered_at=now, next_attempt_at=None)
-        ).rowcount
-    return recorded
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A failed attempt to record: try again at `retry_at`, or never (dead) when it is None."""
-
-    claim: Claimed
-    error: str
-    retry_at: datetime | None
-
-
-def mark_failed(
-    connection: Connection, claim: Claimed, *, error: str, retry_at: datetime | None
-) -> bool:
-    """Record a failed attempt: try again at `retry_at`, or never (dead) when it is None.
-
-    Return False (recording nothing) when the attempt's lease ran out and another worker
-    claimed the record since.
-    """
-    return bool(mark_failures(connection, [Failure(claim, error, retry_at)]))
-
-
-def mark_failures(connection: Connection, failures: Sequence[Failure]) -> set[int]:
-    """Record failed attempts, a few statements per batch; return the ids of those recorded.
-
-    Fenced as `mark_delivered` is: the records still held at their attempt are locked first,
-    then updated in one statement per part (each row's status, next attempt and error picked by
-    CASE), so an attempt whose lease ran out records nothing.
-    """
-    held = _held(connection, [f.claim for f in failures])
-    mine = [f for f in failures if held.get(f.claim.id) == f.claim.attempts]
-    for part in in_parts(mine, FAILURES_PER_STATEMENT):
-        d = deliveries.c
-        ids = [f.claim.id for f in part]
-        statuses = {f.claim.id: _failed_status(f).value for f in part}
-        retries = {f.claim.id: f.retry_at for f in part}
-        errors = {f.claim.id: f.error[:ERROR_TEXT_LIMIT] for f in part}
-        connection.execute(
-            update(deliveries)
-            .where(one_of(d.id, connection.dialect.name, "failed", ids))
-            .where(d.status == Status.DELIVERING.value)
-            .values(
-                status=_by_id(statuses, d.status),
-                next_attempt_at=_by_id(retries, d.next_attempt_at),
-                last_error=_by_id(errors, d.last_error),
-            )
-        )
-    return {f.claim.id for f in mine}
-
-
-def _held(connection: Connection, claims: Sequence[Claimed]) -> dict[int, int]:
-    """The attempt count of each of these records still being delivered, locked."""
-    d = deliveries.c
-    held: dict[int, int] = {}
-    for part in in_parts([c.id for c in claims]):
-        query = (
-            select(d.id, d.attempts)
-            .where(one_of(d.id, connection.dialect.name, "held", part))
-            .where(d.status == Status.DELIVERING.value)
-            .with_for_update()
-        )
-        held.update((row.id, row.attempts) for row in connection.execute(query))
-    return held
-
-
-def _failed_status(failure: Failure) -> Status:
-    return Status.FAILED if failure.retry_at is not None else Status.DEAD
-
-
-def _by_id(values: dict[int, Any], column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """`CASE id WHEN … THEN …`: each record's own value of `column`, typed as the column."""
-    whens = {key: literal(value, column.type) for key, value in values.items()}
-    return case(whens, value=deliveries.c.id)
-
-
-def _still_held(attempts: int) -> ColumnElement[bool]:
-    d = deliveries.c
-    return and_(d.status == Status.DELIVERING.value, d.attempts == attempts)
 
 
 def list_records(

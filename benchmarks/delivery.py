@@ -32,6 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -113,13 +114,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def finish(worker: subprocess.Popen[bytes]) -> tuple[int, float, bytes]:
-    """Wait for `worker`; return its exit code, peak RSS in MB, and what it wrote to stderr."""
-    assert worker.stderr is not None
-    errors = worker.stderr.read()  # until it exits (it writes little: warnings only)
+@dataclass(frozen=True)
+class Finished:
+    code: int
+    rss_mb: float
+    cpu_s: float
+    """User and system CPU time: on a shared machine a steadier measure than the wall clock."""
+    errors: str
+
+
+def finish(worker: subprocess.Popen[bytes]) -> Finished:
+    """Wait for `worker`: its exit code, peak RSS, CPU time, and what it wrote to stderr."""
+    errors = worker.stderr.read() if worker.stderr else b""  # until it exits: warnings only
     _, status, usage = os.wait4(worker.pid, 0)
     worker.returncode = os.waitstatus_to_exitcode(status)
-    return worker.returncode, usage.ru_maxrss / 1024, errors  # Linux: ru_maxrss is in KiB
+    cpu = usage.ru_utime + usage.ru_stime
+    # Linux: ru_maxrss is in KiB
+    return Finished(worker.returncode, usage.ru_maxrss / 1024, cpu, errors.decode())
 
 
 def backlog(engine: Engine, env: dict[str, str], port: int, n: int, shop_count: int) -> None:
@@ -130,17 +141,18 @@ def backlog(engine: Engine, env: dict[str, str], port: int, n: int, shop_count: 
         [sys.executable, "-m", "budgetguard", "deliver", "--once"], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    code, rss, errors = finish(worker)
+    done = finish(worker)
     seen = wait_for(port, n, 30)
     received = len(seen["latencies"])
-    if code != 0 or received < n:
-        print(f"backlog: worker exit {code}, {received}/{n} received\n{errors.decode()}")
+    if done.code != 0 or received < n:
+        print(f"backlog: worker exit {done.code}, {received}/{n} received\n{done.errors}")
     total = seen["last"] - started
     spread = seen["last"] - seen["first"]
     print(
         f"backlog: {received} webhooks in {total:.2f} s = {received / total:,.0f}/s including "
-        f"process start-up; {received / spread:,.0f}/s first to last receipt; "
-        f"peak RSS {rss:.0f} MB; bad signatures: {seen['bad_signatures']}"
+        f"process start-up; {received / spread:,.0f}/s first to last receipt; worker CPU "
+        f"{done.cpu_s:.1f} s ({done.cpu_s / max(received, 1) * 1e6:.0f} µs a webhook, start-up "
+        f"included); peak RSS {done.rss_mb:.0f} MB; bad signatures: {seen['bad_signatures']}"
     )
 
 
@@ -158,15 +170,15 @@ def steady(engine: Engine, env: dict[str, str], port: int, args: argparse.Namesp
         queue(engine, args.notifications + k * per_tick, per_tick, args.shops)
     seen = wait_for(port, total, 60)
     worker.send_signal(signal.SIGTERM)
-    code, rss, errors = finish(worker)
-    if code != 0:
-        print(f"steady: worker exit {code}\n{errors.decode()}")
+    done = finish(worker)
+    if done.code != 0:
+        print(f"steady: worker exit {done.code}\n{done.errors}")
     lat = seen["latencies"]
     print(
         f"steady: {len(lat)}/{total} webhooks at {args.rate:g}/s for {args.seconds:g} s; queue to "
         f"receipt: median {percentile(lat, 50) * 1000:.0f} ms, p99 {percentile(lat, 99) * 1000:.0f}"
-        f" ms, max {max(lat) * 1000:.0f} ms; peak RSS {rss:.0f} MB; "
-        f"bad signatures: {seen['bad_signatures']}"
+        f" ms, max {max(lat) * 1000:.0f} ms; worker CPU {done.cpu_s:.1f} s; peak RSS "
+        f"{done.rss_mb:.0f} MB; bad signatures: {seen['bad_signatures']}"
     )
 
 

@@ -27,7 +27,7 @@ from budgetguard.notify.recipients import Recipients, Unreadable, Unroutable
 log = logging.getLogger("budgetguard.notify")
 T = TypeVar("T")
 SMTP_LANE = "smtp"
-QUICK_LOOK = 0.01
+QUICK_LOOK = 0.025
 """Seconds a worker that has just found work waits before it looks again: notifications that
 keep coming are picked up within tens of milliseconds, while an idle worker soon backs off to
 the poll interval (one cheap look per interval)."""

@@ -169,7 +169,7 @@ def steady(engine: Engine, env: dict[str, str], port: int, args: argparse.Namesp
         time.sleep(max(0.0, start + k * tick - time.monotonic()))
         queue(engine, args.notifications + k * per_tick, per_tick, args.shops)
     seen = wait_for(port, total, 60)
-    worker.send_signal(signal.SIGTERM)
+    os.kill(worker.pid, signal.SIGTERM)  # not send_signal: it would reap a worker that died
     done = finish(worker)
     if done.code != 0:
         print(f"steady: worker exit {done.code}\n{done.errors}")

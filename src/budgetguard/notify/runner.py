@@ -102,4 +102,15 @@ def deliver(
             for signum in stops:
                 loop.remove_signal_handler(signum)
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+        return runner.run(main())
+
+
+def _fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it exists (not on Windows): the HTTP client's work per request is mostly
+    the event loop's, and uvloop does it in a fraction of the CPU; asyncio's own otherwise."""
+    try:
+        import uvloop  # noqa: PLC0415 - only a delivery loop needs it
+    except ImportError:
+        return None
+    return uvloop.new_event_loop

@@ -27,6 +27,10 @@ from budgetguard.notify.recipients import Recipients, Unreadable, Unroutable
 log = logging.getLogger("budgetguard.notify")
 T = TypeVar("T")
 SMTP_LANE = "smtp"
+QUICK_LOOK = 0.025
+"""Seconds a worker that has just found work waits before it looks again: notifications that
+keep coming are picked up within tens of milliseconds, while an idle worker soon backs off to
+the poll interval (one cheap look per interval)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class DeliveryWorker:
         self._outcomes: list[Outcome] = []
         self._crashed: BaseException | None = None
         self._free = options.concurrency
+        self._pause = options.poll_interval
         self._wake = asyncio.Event()
         self._db = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-db")
         self._console = ThreadPoolExecutor(1, thread_name_prefix="budgetguard-console")
@@ -97,7 +102,8 @@ class DeliveryWorker:
     ) -> DeliveryReport:
         """Deliver until nothing is due (`once`) or `stop` is set; finish what is in flight.
 
-        An idle worker looks again after the poll interval, or as soon as `wake` is set.
+        A worker that found nothing due looks again after a pause, or as soon as `wake` is set:
+        QUICK_LOOK after it last found work, doubling at each empty look up to the poll interval.
         """
         self._wake = wake or asyncio.Event()
         stopping = asyncio.ensure_future(stop.wait())
@@ -106,6 +112,7 @@ class DeliveryWorker:
                 self._raise_crash()
                 found = await self._step()
                 if found:
+                    self._pause = min(QUICK_LOOK, self._options.poll_interval)
                     continue
                 if found is False and once and not self._inflight:
                     break  # nothing was due when last looked, and nothing is in flight
@@ -140,12 +147,13 @@ class DeliveryWorker:
         Return True when there was work, False when nothing was due, None when there was no
         room to look (the in-flight sends must finish first).
         """
-        dispatched = await self._in_db(self._store.dispatch, self._options.dispatch_batch)
-        self.report.dispatched += dispatched
         free = self._options.concurrency - len(self._inflight)
         if free < min(self._options.batch_size, self._options.concurrency // 2) and self._inflight:
+            # No room to claim: dispatching now would only make records nobody takes yet.
             await self._flush()
-            return True if dispatched else None
+            return None
+        dispatched = await self._in_db(self._store.dispatch, self._options.dispatch_batch)
+        self.report.dispatched += dispatched
         self._free = free  # network sends this claim may start; console records are batched
         full = {lane for lane, n in self._lanes.items() if n >= self._quota(lane)}
         channels = [ChannelKind.EMAIL] if SMTP_LANE in full else []
@@ -161,16 +169,15 @@ class DeliveryWorker:
         return None if full else False
 
     async def _wait(self, stopping: asyncio.Future[Any]) -> None:
-        """Wait for a send to finish, for `stop`, for `wake`, or for the poll interval."""
+        """Wait for a send to finish, for `stop`, for `wake`, or for the next look."""
         waking = asyncio.ensure_future(self._wake.wait())
         waiting: set[asyncio.Future[Any]] = {stopping, waking, *self._inflight}
         try:
-            await asyncio.wait(
-                waiting, timeout=self._options.poll_interval, return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait(waiting, timeout=self._pause, return_when=asyncio.FIRST_COMPLETED)
         finally:
             waking.cancel()
         self._wake.clear()
+        self._pause = min(2 * self._pause, self._options.poll_interval)
         if self._inflight and len(self._outcomes) < self._options.batch_size // 4:
             # Let a few more finish, so outcomes are recorded in batches, not one by one.
             await asyncio.wait(self._inflight, timeout=0.02)

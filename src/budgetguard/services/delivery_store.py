@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Collection, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.outbox.contacts import disable_contact
-from budgetguard.db.outbox.deliveries import claim_due, mark_delivered, mark_failed
+from budgetguard.db.outbox.deliveries import claim_due
 from budgetguard.db.outbox.dispatch import dispatch_due
+from budgetguard.db.outbox.outcomes import Failure, mark_delivered, mark_failures
 from budgetguard.domain.backoff import retry_delay
 from budgetguard.domain.delivery import Claimed, DeliveryReport, Picker
 from budgetguard.domain.recipients import ChannelKind, Route
@@ -74,13 +75,13 @@ class SqlDeliveryStore:
         report.attempts.update(
             (o.claimed.notification.kind.value, o.error is None) for o in outcomes
         )
-        for outcome in outcomes:
-            if outcome.error is None:
-                continue
-            attempt = outcome.claimed.attempts
-            dead = outcome.final or outcome.gone or attempt >= self._max_attempts
-            retry_at = None if dead else now + retry_delay(attempt, rng=self._rng)
-            if not mark_failed(connection, outcome.claimed, error=outcome.error, retry_at=retry_at):
+        failed = [self._failure(o, now) for o in outcomes if o.error is not None]
+        if not failed:
+            return report
+        recorded = mark_failures(connection, [f for _, f in failed])
+        for outcome, failure in failed:
+            attempt, dead = outcome.claimed.attempts, failure.retry_at is None
+            if outcome.claimed.id not in recorded:
                 log.info("delivery %s: attempt %s ended after its lease; another worker "
                          "holds the record", outcome.claimed.id, attempt)  # fmt: skip
                 continue
@@ -91,6 +92,13 @@ class SqlDeliveryStore:
             report.retrying += not dead
             _log_failure(outcome, attempt=attempt, dead=dead)
         return report
+
+    def _failure(self, outcome: Outcome, now: datetime) -> tuple[Outcome, Failure]:
+        """The failure to record for `outcome`: retried after a back-off, or dead."""
+        attempt = outcome.claimed.attempts
+        dead = outcome.final or outcome.gone or attempt >= self._max_attempts
+        retry_at = None if dead else now + retry_delay(attempt, rng=self._rng)
+        return outcome, Failure(outcome.claimed, outcome.error or "", retry_at)
 
 
 def _log_failure(outcome: Outcome, *, attempt: int, dead: bool) -> None:

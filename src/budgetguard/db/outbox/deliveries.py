@@ -1,4 +1,4 @@
-"""Delivery records (`bg_deliveries`): claim what is due, record outcomes, list, retry.
+"""Delivery records (`bg_deliveries`): claim what is due, list, retry (outcomes: outcomes.py).
 
 A record is due while `next_attempt_at <= now`; delivered and dead records have none. A worker
 claims records (FOR UPDATE SKIP LOCKED, so concurrent workers take different ones) by counting
@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import ColumnElement
 
+from budgetguard.db.outbox.outcomes import mark_delivered, mark_failed
 from budgetguard.db.outbox.rows import (
-    ERROR_TEXT_LIMIT,
     contact_columns,
+    contact_from,
     joined_contact,
     to_notification,
 )
@@ -35,7 +36,11 @@ from budgetguard.domain.delivery import (
     Picker,
     Status,
 )
-from budgetguard.domain.recipients import ChannelKind
+from budgetguard.domain.recipients import ChannelKind, Contact
+
+__all__ = ["claim_due", "list_records", "mark_delivered", "mark_failed", "retry_records"]
+"""Outcomes are recorded by outcomes.py; `mark_delivered` and `mark_failed` are still imported from
+here."""
 
 
 def claim_due(
@@ -96,20 +101,27 @@ def _bury_exhausted(
     return [c for c in found if c.attempts < max_attempts]
 
 
+_CONTENT = (
+    *(notifications.c[name] for name in ("id", "kind", "shop_id", "shop_name", "month")),
+    *(notifications.c[name] for name in ("budget", "spent", "thresholds", "action")),
+    notifications.c.evaluated_on,
+    notifications.c.created_at,
+)
+_CLAIM = (
+    deliveries.c.id.label("delivery_id"),
+    deliveries.c.recipient,
+    deliveries.c.channel,
+    deliveries.c.attempts,  # the notification's own `attempts` is not read: this is the count
+)
+_CONTACT_AT = len(_CONTENT) + len(_CLAIM)
+"""Where a claimed row's contact columns begin."""
+CONTACTS_REMEMBERED = 4096
+
+
 def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
     d, c = deliveries.c, contacts.c
-    n = notifications.c
-    content = [n.id, n.kind, n.shop_id, n.shop_name, n.month, n.budget, n.spent, n.thresholds]
-    content += [n.action, n.evaluated_on, n.created_at]
     query = (
-        select(
-            *content,
-            d.id.label("delivery_id"),
-            d.recipient,
-            d.channel,
-            d.attempts,  # the notification's own `attempts` is not read: this is the count
-            *contact_columns(),
-        )
+        select(*_CONTENT, *_CLAIM, *contact_columns())
         .select_from(
             deliveries.join(notifications, notifications.c.id == d.notification_id).outerjoin(
                 contacts, c.id == d.contact_id
@@ -120,6 +132,15 @@ def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
     keyring = keyring_of(connection)
     by_id = {row.delivery_id: _claimed(row, keyring) for row in connection.execute(query)}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@lru_cache(maxsize=CONTACTS_REMEMBERED)
+def _contact(keyring: Keyring, values: tuple[Any, ...]) -> Contact | None:
+    """The contact of these stored values, opened once (Fernet) for all its records: any change
+    to the stored row (disabled, a new secret, sealed again) is another key, so never stale."""
+    if values[0] is None:  # no contact joined
+        return None
+    return contact_from(dict(zip(contacts.c.keys(), values, strict=True)), keyring)
 
 
 def _record(row: Any, keyring: Keyring) -> DeliveryRecord:
@@ -140,7 +161,7 @@ def _record(row: Any, keyring: Keyring) -> DeliveryRecord:
 
 
 def _claimed(row: Any, keyring: Keyring) -> Claimed:
-    contact = joined_contact(row, keyring)
+    contact = _contact(keyring, tuple(row[_CONTACT_AT:]))
     return Claimed(
         id=row.delivery_id,
         recipient=row.recipient,
@@ -149,49 +170,6 @@ def _claimed(row: Any, keyring: Keyring) -> Claimed:
         notification=to_notification(row),
         contact=contact,
     )
-
-
-def mark_delivered(connection: Connection, claims: Sequence[Claimed], *, now: datetime) -> int:
-    """Record these attempts delivered; return how many were still theirs to record.
-
-    Each update is fenced by the claim's attempt count: an attempt whose lease ran out, and whose
-    record another worker claimed since, records nothing.
-    """
-    recorded = 0
-    by_attempt: dict[int, list[int]] = {}
-    for claim in claims:
-        by_attempt.setdefault(claim.attempts, []).append(claim.id)
-    for attempts, ids in by_attempt.items():
-        recorded += connection.execute(
-            update(deliveries)
-            .where(
-                one_of(deliveries.c.id, connection.dialect.name, "held", ids), _still_held(attempts)
-            )
-            .values(status=Status.DELIVERED.value, delivered_at=now, next_attempt_at=None)
-        ).rowcount
-    return recorded
-
-
-def mark_failed(
-    connection: Connection, claim: Claimed, *, error: str, retry_at: datetime | None
-) -> bool:
-    """Record a failed attempt: try again at `retry_at`, or never (dead) when it is None.
-
-    Return False (recording nothing) when the attempt's lease ran out and another worker
-    claimed the record since.
-    """
-    status = Status.FAILED if retry_at is not None else Status.DEAD
-    changed = connection.execute(
-        update(deliveries)
-        .where(deliveries.c.id == claim.id, _still_held(claim.attempts))
-        .values(status=status.value, next_attempt_at=retry_at, last_error=error[:ERROR_TEXT_LIMIT])
-    ).rowcount
-    return bool(changed)
-
-
-def _still_held(attempts: int) -> ColumnElement[bool]:
-    d = deliveries.c
-    return and_(d.status == Status.DELIVERING.value, d.attempts == attempts)
 
 
 def list_records(

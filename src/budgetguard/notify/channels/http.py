@@ -8,6 +8,7 @@ caps a worker below the 1,000 deliveries/s target; aiohttp costs about 0.2 ms.
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 
 import aiohttp
 import yarl
@@ -22,6 +23,12 @@ RESPONSE_LIMIT = 64 * 1024
 ERROR_DETAIL_LIMIT = 200
 
 
+@lru_cache(maxsize=4096)
+def _parsed(url: str) -> yarl.URL:
+    """`url` as aiohttp reads it, parsed once per target rather than once per request."""
+    return yarl.URL(url)
+
+
 class HttpClient:
     """The HTTP client every webhook and Slack message shares (keep-alive connections)."""
 
@@ -33,7 +40,9 @@ class HttpClient:
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
-            timeout=aiohttp.ClientTimeout(total=timeout, sock_connect=timeout, sock_read=timeout),
+            # No timers of aiohttp's own: `post` bounds the whole exchange with one (aiohttp's
+            # read timeout was re-armed at every chunk received, a cost paid per request).
+            timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=None),
             headers={"user-agent": f"budgetguard/{__version__}"},
             trust_env=False,  # no proxy from the environment: it would bypass the guard
         )
@@ -41,15 +50,15 @@ class HttpClient:
     async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> None:
         """POST `content`; return when the answer is 2xx, else raise SendFailed (410: gone)."""
         try:
+            target = _parsed(url)
             if not self._allow_private:
                 # The host as aiohttp will connect to it (yarl folds full-width digits and
                 # ideographic full stops into an IP address that skips the resolver).
-                target = yarl.URL(url)
                 if target.scheme != "https":
                     raise ForbiddenTarget("the URL is not HTTPS")
                 check_literal(target.host or "")
             async with asyncio.timeout(self._timeout):
-                status = await self._post(url, content=content, headers=headers)
+                status = await self._post(target, content=content, headers=headers)
         except TimeoutError:
             raise SendFailed(f"no complete answer within {self._timeout:g} s") from None
         except ForbiddenTarget as error:
@@ -63,7 +72,7 @@ class HttpClient:
             raise SendFailed(f"HTTP {status}: redirects are not followed")
         raise SendFailed(f"HTTP {status}", gone=status == 410)
 
-    async def _post(self, url: str, *, content: bytes, headers: dict[str, str]) -> int:
+    async def _post(self, url: yarl.URL, *, content: bytes, headers: dict[str, str]) -> int:
         async with self._session.post(
             url, data=content, headers=headers, allow_redirects=False
         ) as response:

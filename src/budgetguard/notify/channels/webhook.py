@@ -19,6 +19,8 @@ from budgetguard.notify.channels.base import SendFailed
 from budgetguard.notify.channels.http import HttpClient
 
 PAYLOAD_VERSION = 1
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Made once: `json.dumps` with options builds an encoder for every body."""
 EVENT_TYPES = {Kind.THRESHOLD: "budget.threshold_crossed", Kind.RESUMED: "budget.shop_resumed"}
 
 
@@ -74,7 +76,7 @@ class WebhookTransport:
     async def send(self, notification: Notification, recipient: Recipient, *, key: str) -> None:
         if not recipient.secret:
             raise SendFailed("the webhook has no signing secret")
-        body = json.dumps(payload(notification), ensure_ascii=False, separators=(",", ":"))
+        body = _JSON.encode(payload(notification))
         # The wall clock, not the evaluation's: receivers compare it with theirs.
         headers = signed_headers(
             secret=recipient.secret,

@@ -1,10 +1,10 @@
 """Deliver to the console straight from the outbox what nobody else receives (README "How delivery
-runs"), before the delivery worker takes the rest.
+runs"), before the delivery worker takes the rest; `check` and `deliver --once` do it.
 
-Page by page: read (no lock), print, record (one transaction). A crash or a failure between
-printing and recording leaves the page due: it is printed again, never skipped. A page the
-console could not print entirely ends the pass; the worker then takes what is left, and records
-the console's failures with their back-off as it always has.
+Page by page, each in one transaction: a locking read, printing, recording. A crash or a failure
+between printing and recording leaves the page due: it is printed again, never skipped. A page
+the console could not print entirely ends the pass; the worker then takes what is left, and
+records the console's failures with their back-off as it always has.
 """
 
 from __future__ import annotations
@@ -12,11 +12,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from budgetguard.db.outbox.console_pass import Position, read_page, record_page
+from budgetguard.db.outbox.console_pass import (
+    Position,
+    claim_page,
+    read_page,
+    record_page,
+    recorded_kinds,
+    release_page,
+)
 from budgetguard.db.outbox.rows import to_notification
 from budgetguard.domain.delivery import DeliveryReport
 from budgetguard.domain.notification import Notification
@@ -41,26 +48,68 @@ def print_console_only(
         return report
     after: Position | None = None
     while True:
-        rows, after = _read(context, after, size)
-        if not rows:
-            return report
-        batch = [to_notification(row) for row in rows]
-        printed = _print(console, batch)
-        page = _record(context, batch, printed)
-        report.add(page)
-        if on_flush is not None:
-            on_flush(page)
-        if len(printed) < len(batch) or len(rows) < size:
+        page = _Page(context, console, after, size)
+        if context.engine.dialect.name == "sqlite":
+            page.claimed()
+        else:
+            write(context, page.locked, what="console delivery")
+        report.add(page.report)
+        if on_flush is not None and page.read:
+            on_flush(page.report)
+        if page.read < size or page.printed < page.read:
             return report  # the worker takes the rest, and retries what did not print
+        after = page.position
 
 
-def _read(context: Context, after: Position | None, size: int) -> tuple[list[Any], Position | None]:
-    def work(connection: Connection) -> tuple[list[Any], Position | None]:
-        return read_page(connection, now=context.clock(), after=after, limit=size)
+class _Page:
+    """One page: on MariaDB and PostgreSQL one transaction of a locking read (passing over the
+    rows another dispatcher holds), printing and recording, its rows locked while printed so no
+    other dispatcher takes them; on SQLite a claim for the lease, printing, recording. A crash
+    (or a retried transaction) prints the page again, after the lease on SQLite."""
 
-    # The position only moves on when a page was read: the next page starts after it.
-    rows, position = write(context, work, what="reading console deliveries")
-    return rows, position or after
+    def __init__(
+        self, context: Context, console: Channel, after: Position | None, size: int
+    ) -> None:
+        self._context, self._console, self._size = context, console, size
+        self.position = after
+        self.read = self.printed = 0
+        self.report = DeliveryReport()
+
+    def locked(self, connection: Connection) -> None:
+        """Read with locks, print, record: one transaction."""
+        batch = self._read(connection, self._context.clock())
+        printed = _print(self._console, batch) if batch else []
+        self.report = _record(connection, printed, now=self._context.clock())
+        self.printed = len(printed)
+
+    def claimed(self) -> None:
+        """Read and claim for the lease, print, then record fenced by the claim (SQLite)."""
+        until = self._context.clock() + self._context.settings.lease
+
+        def claim(connection: Connection) -> list[Notification]:
+            batch = self._read(connection, self._context.clock())
+            if batch:
+                claim_page(connection, [n.id for n in batch], until=until)
+            return batch
+
+        batch = write(self._context, claim, what="console delivery")
+        printed = _print(self._console, batch) if batch else []
+
+        def record(connection: Connection) -> DeliveryReport:
+            report = _record(connection, printed, now=self._context.clock(), claimed=until)
+            if self.position is not None and report.delivered < len(batch):
+                # What did not print, or gained a contact meanwhile: due again, for the worker.
+                ids = [n.id for n in batch]
+                release_page(connection, ids, claimed=until, due=self.position.due_at)
+            return report
+
+        self.report = write(self._context, record, what="recording console deliveries")
+        self.printed = len(printed)
+
+    def _read(self, connection: Connection, now: datetime) -> list[Notification]:
+        rows, position = read_page(connection, now=now, after=self.position, limit=self._size)
+        self.read, self.position = len(rows), position or self.position
+        return [to_notification(row) for row in rows]
 
 
 def _print(console: Channel, batch: Sequence[Notification]) -> list[Notification]:
@@ -74,17 +123,21 @@ def _print(console: Channel, batch: Sequence[Notification]) -> list[Notification
 
 
 def _record(
-    context: Context, batch: Sequence[Notification], printed: Sequence[Notification]
+    connection: Connection,
+    printed: Sequence[Notification],
+    *,
+    now: datetime,
+    claimed: datetime | None = None,
 ) -> DeliveryReport:
     report = DeliveryReport()
     if not printed:
         return report
-
-    def work(connection: Connection) -> list[int]:
-        return record_page(connection, [n.id for n in printed], now=context.clock())
-
-    taken = set(write(context, work, what="recording console deliveries"))
-    report.dispatched = report.delivered = len(taken)
-    kinds: Counter[Any] = Counter((n.kind.value, True) for n in printed if n.id in taken)
-    report.attempts.update(kinds)
+    ids = [n.id for n in printed]
+    recorded = record_page(connection, ids, now=now, claimed=claimed)
+    if recorded == len(ids):
+        kinds = Counter(n.kind.value for n in printed)
+    else:  # some gained a contact meanwhile: they stay due, for the worker
+        kinds = recorded_kinds(connection, ids, at=now)
+    report.dispatched = report.delivered = recorded
+    report.attempts.update({(kind, True): count for kind, count in kinds.items()})
     return report

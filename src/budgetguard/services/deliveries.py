@@ -78,8 +78,11 @@ def _run(
     on_signals: bool = False,
     on_flush: Callable[[DeliveryReport], None] | None = None,
 ) -> DeliveryReport:
-    # The console's own path first: what only it receives, printed straight from the outbox.
-    printed = print_console_only(context=context, console=delivery.console, on_flush=on_flush)
+    # Once-runs (check, deliver --once) first print what only the console receives straight
+    # from the outbox; the long-running worker keeps to its records.
+    printed = DeliveryReport()
+    if once:
+        printed = print_console_only(context=context, console=delivery.console, on_flush=on_flush)
     store = SqlDeliveryStore(
         context,
         operators=delivery.recipients.operator_routes,

@@ -30,9 +30,12 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).parent))
 from budgetguard.bootstrap import build_context
 from budgetguard.config import load_settings
+from budgetguard.db.outbox.rows import to_notification
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
+from budgetguard.db.schema.tables import notifications
 from budgetguard.domain.period import parse_instant
+from budgetguard.notify.channels.console import as_line
 from budgetguard.services.evaluation import evaluate_month
 from evaluate import AT, build
 from scratch import scratch_database
@@ -79,10 +82,6 @@ def undeliver(url: str) -> None:
 
 def floor(url: str) -> float:
     """One SELECT of the queued notifications, one readable line each to /dev/null."""
-    from budgetguard.db.outbox.rows import to_notification
-    from budgetguard.db.schema.tables import notifications
-    from budgetguard.notify.channels.console import as_line
-
     engine = make_engine(url, timeout=None)
     n = notifications.c
     query = notifications.select().order_by(n.next_attempt_at, n.id)
@@ -101,7 +100,8 @@ def deliver(url: str, *, src: str | None, page_size: int, mode: str) -> dict[str
     if src is not None:
         env["PYTHONPATH"] = src
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, url, mode], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", CHILD, url, mode],
+        capture_output=True, text=True, check=True, env=env,
     )  # fmt: skip
     return json.loads(child.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -116,7 +116,8 @@ def measure(backend: str, url: str, n: int, args: argparse.Namespace) -> dict[st
         old = deliver(url, src=args.old_src, page_size=0, mode=args.mode)
         undeliver(url)
         new = deliver(url, src=None, page_size=5000, mode=args.mode)
-        assert old["delivered"] == new["delivered"] == queued, (old, new, queued)
+        if not old["delivered"] == new["delivered"] == queued:
+            raise SystemExit(f"not everything was delivered: {old}, {new}, {queued} queued")
         result[f"old_{i}"], result[f"new_{i}"] = round(old["s"], 2), round(new["s"], 2)
         print(f"  {backend} {n:,} round {i}: floor {result[f'floor_{i}']} s, old "
               f"{result[f'old_{i}']} s, new {result[f'new_{i}']} s", file=sys.stderr)  # fmt: skip

@@ -71,7 +71,9 @@ class _Page:
         self, context: Context, console: Channel, after: Position | None, size: int
     ) -> None:
         self._context, self._console, self._size = context, console, size
-        self.position = after
+        # Where the page starts stays put: a transaction retried after a lost race reads the
+        # same page again, never the next one.
+        self._after = self.position = after
         self.read = self.printed = 0
         self.report = DeliveryReport()
 
@@ -107,8 +109,8 @@ class _Page:
         self.printed = len(printed)
 
     def _read(self, connection: Connection, now: datetime) -> list[Notification]:
-        rows, position = read_page(connection, now=now, after=self.position, limit=self._size)
-        self.read, self.position = len(rows), position or self.position
+        rows, position = read_page(connection, now=now, after=self._after, limit=self._size)
+        self.read, self.position = len(rows), position or self._after
         return [to_notification(row) for row in rows]
 
 

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # --- secrets at rest (issue 11; README "Secrets at rest") -----------------------------
     secret_key: SecretStr | None = None
 
+    # --- the console straight from the outbox (issue 10; README "How delivery runs") --------
+    # Notifications printed and recorded per page; 0 sends them through the delivery worker.
+    console_page_size: int = Field(default=5_000, ge=0, le=100_000)
+
     @field_validator("secret_key")
     @classmethod
     def _readable_secret_keys(cls, value: SecretStr | None) -> SecretStr | None:

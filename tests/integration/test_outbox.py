@@ -39,6 +39,17 @@ def test_a_notification_with_nobody_to_tell_goes_to_the_console_once(world: Worl
     assert len(world.channel.sent) == 1
     (notification,) = world.platform.notifications()
     assert (notification["status"], notification["next_attempt_at"]) == ("dispatched", None)
+    # Printed straight from the outbox: the notification itself records the delivery.
+    assert (notification["attempts"], notification["delivered_at"]) == (1, world.clock.now)
+    assert records(world) == []
+
+
+def test_the_worker_gives_the_console_a_record_when_the_pass_is_off(world: World) -> None:
+    world = world.with_settings(console_page_size=0)
+    _overspend(world)
+    world.check("2020-06-30")
+
+    assert len(world.channel.sent) == 1
     (row,) = records(world)
     assert (row["recipient"], row["status"], row["attempts"]) == ("console", "delivered", 1)
     assert (row["next_attempt_at"], row["delivered_at"]) == (None, world.clock.now)
@@ -88,6 +99,8 @@ def test_a_delivery_that_keeps_failing_ends_dead(world: World) -> None:
 
 
 def test_a_deliverer_that_dies_mid_batch_only_delays_it_by_the_lease(world: World) -> None:
+    # The worker's own console path (the console's pass from the outbox is off): its lease.
+    world = world.with_settings(console_page_size=0)
     _overspend(world, shops=2)
     world.evaluate("2020-06-30")
 

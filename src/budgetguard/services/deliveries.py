@@ -20,6 +20,7 @@ from budgetguard.notify.channels.base import Channel
 from budgetguard.notify.recipients import RecipientConfig
 from budgetguard.notify.runner import Control, deliver
 from budgetguard.notify.worker import WorkerOptions
+from budgetguard.services.console_pass import print_console_only
 from budgetguard.services.database import open_database
 from budgetguard.services.delivery_store import SqlDeliveryStore
 from budgetguard.services.uow import Context, reading, write
@@ -77,6 +78,11 @@ def _run(
     on_signals: bool = False,
     on_flush: Callable[[DeliveryReport], None] | None = None,
 ) -> DeliveryReport:
+    # Once-runs (check, deliver --once) first print what only the console receives straight
+    # from the outbox; the long-running worker keeps to its records.
+    printed = DeliveryReport()
+    if once:
+        printed = print_console_only(context=context, console=delivery.console, on_flush=on_flush)
     store = SqlDeliveryStore(
         context,
         operators=delivery.recipients.operator_routes,
@@ -84,10 +90,12 @@ def _run(
         max_attempts=delivery.max_attempts,
         rng=delivery.rng or random.Random(),  # noqa: S311 - retry jitter, not secrets
     )
-    return deliver(
+    report = deliver(
         store, delivery.recipients, delivery.console, delivery.options,
         once=once, control=control, on_signals=on_signals, on_flush=on_flush,
     )  # fmt: skip
+    report.add(printed)
+    return report
 
 
 @dataclass(frozen=True, slots=True)

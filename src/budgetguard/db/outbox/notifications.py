@@ -75,7 +75,10 @@ def list_notifications(
             notifications,
             delivery_state().label("state"),
             next_attempt.label("next_attempt"),
-            _of_records(deliveries.c.delivered_at, "max").label("last_delivered"),
+            # The console's pass records its deliveries on the notification itself.
+            func.coalesce(
+                _of_records(deliveries.c.delivered_at, "max"), notifications.c.delivered_at
+            ).label("last_delivered"),
             _of_records(deliveries.c.last_error, "max").label("error"),
         )
         .where(*_conditions(wanted))

@@ -26,8 +26,8 @@ import logging
 from collections.abc import Callable, Sequence
 
 import anyio.to_thread
-from sqlalchemy import exc
 
+from budgetguard.db.plumbing.engine import database_failed
 from budgetguard.domain.errors import DatabaseUnavailable
 from budgetguard.services.spend import Located, SpendReport, record_spend
 from budgetguard.services.spend_group import Outcome, Single, record_group
@@ -133,9 +133,9 @@ class SpendBatcher:
         its events one at a time so that one bad event fails alone."""
         try:
             return list(record_group(context=self._context(), group=singles))
-        except (DatabaseUnavailable, exc.OperationalError, exc.TimeoutError):
-            raise
         except Exception as error:
+            if isinstance(error, DatabaseUnavailable) or database_failed(error):
+                raise  # an outage: one by one would wait for the database once per event
             if len(singles) == 1:
                 raise
             log.warning("a group of %d spend events failed (%s); one by one", len(singles), error)

@@ -19,6 +19,19 @@ from budgetguard.services.deliveries import deliver_due
 from budgetguard.services.evaluation import evaluate_month
 
 
+def peak_rss_mb() -> int:
+    """This process's own peak RSS. Linux's ru_maxrss survives exec, so a child of a large
+    benchmark process would report its parent's peak; VmHWM belongs to this program alone."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def main(url: str, at: str, deliver: bool) -> None:
     context = build_context(load_settings(database_url=url))
     instant = parse_instant(at, context.settings.zone)
@@ -39,7 +52,7 @@ def main(url: str, at: str, deliver: bool) -> None:
         "deliver_s": round(done - evaluated, 2),
         "notifications": evaluation.notifications,
         "delivered": delivered,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "max_rss_mb": peak_rss_mb(),
     }))  # fmt: skip
 
 

@@ -216,7 +216,7 @@ def measure(backend: str, args: argparse.Namespace, workdir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,mariadb,postgresql")
-    parser.add_argument("--servers", default="old,new", help="comma-separated: old,new (the default), old, or new")
+    parser.add_argument("--servers", default="old,new", help="old,new (default), old or new")
     parser.add_argument("--old", default="/work/wt-base", help="the tree of the old server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=3, help="per offered rate")

@@ -14,26 +14,20 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
-    Integer,
     String,
     and_,
     bindparam,
     case,
     func,
     literal,
-    literal_column,
     or_,
 )
 
+from budgetguard.db.evaluation.literals import bit_sum, whole
 from budgetguard.db.evaluation.state import AggregatedState, FiredState, LookedUpState
 from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.schema.tables import budgets
 from budgetguard.domain.thresholds import ThresholdPolicy
-
-
-def whole(value: int) -> ColumnElement[int]:
-    """A whole number from the settings (a threshold, a bit) inlined as an SQL literal."""
-    return literal_column(str(int(value)), Integer)
 
 
 def month_param() -> ColumnElement[Any]:
@@ -97,13 +91,7 @@ class Rules:
 
     def crossed_bits(self) -> ColumnElement[int]:
         """The bits of every threshold the budget row crosses."""
-        terms: list[ColumnElement[int]] = [
-            case((self.crossed(t), whole(bit)), else_=whole(0)) for t, bit in self.bits.items()
-        ]
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return total
+        return bit_sum(self.bits, self.crossed)
 
     def fired(self) -> FiredState:
         """Per budget row of the scope: its fired thresholds and claim (state.py: the shape

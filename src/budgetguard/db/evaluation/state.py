@@ -24,20 +24,15 @@ from typing import Any, Protocol
 from sqlalchemy import (
     ColumnElement,
     FromClause,
-    Integer,
     and_,
     case,
     func,
-    literal_column,
     select,
     union_all,
 )
 
+from budgetguard.db.evaluation.literals import bit_sum, whole
 from budgetguard.db.schema.tables import alerts, budgets, pauses
-
-
-def _whole(value: int) -> ColumnElement[int]:
-    return literal_column(str(int(value)), Integer)
 
 
 class FiredState(Protocol):
@@ -69,11 +64,11 @@ class AggregatedState:
         month: ColumnElement[Any],
     ) -> None:
         self._bits = bits
-        weight = case(bits, value=alerts.c.threshold, else_=_whole(0))
-        fired = select(alerts.c.shop_id, weight.label("bits"), _whole(0).label("claimed")).where(
+        weight = case(bits, value=alerts.c.threshold, else_=whole(0))
+        fired = select(alerts.c.shop_id, weight.label("bits"), whole(0).label("claimed")).where(
             alerts.c.month == month, covers(alerts.c.shop_id)
         )
-        claimed = select(pauses.c.shop_id, _whole(0), _whole(1)).where(covers(pauses.c.shop_id))
+        claimed = select(pauses.c.shop_id, whole(0), whole(1)).where(covers(pauses.c.shop_id))
         both = union_all(fired, claimed).subquery("state")
         self._state = (
             select(
@@ -91,13 +86,13 @@ class AggregatedState:
         return source.outerjoin(self._state, self._state.c.shop_id == budgets.c.a_shop_id)
 
     def bits(self) -> ColumnElement[int]:
-        return func.coalesce(self._state.c.bits, _whole(0))
+        return func.coalesce(self._state.c.bits, whole(0))
 
     def has_fired(self, threshold: int) -> ColumnElement[bool]:
-        return self.bits().op("&")(_whole(self._bits[threshold])) != _whole(0)
+        return self.bits().op("&")(whole(self._bits[threshold])) != whole(0)
 
     def claimed(self) -> ColumnElement[bool]:
-        return self._state.c.claimed == _whole(1)
+        return self._state.c.claimed == whole(1)
 
 
 class LookedUpState:
@@ -118,7 +113,7 @@ class LookedUpState:
                 and_(
                     alert.c.month == budgets.c.a_month,
                     alert.c.shop_id == budgets.c.a_shop_id,
-                    alert.c.threshold == _whole(threshold),
+                    alert.c.threshold == whole(threshold),
                 ),
             )
         if not claim:
@@ -126,13 +121,7 @@ class LookedUpState:
         return source.outerjoin(self._claim, self._claim.c.shop_id == budgets.c.a_shop_id)
 
     def bits(self) -> ColumnElement[int]:
-        terms: list[ColumnElement[int]] = [
-            case((self.has_fired(t), _whole(bit)), else_=_whole(0)) for t, bit in self._bits.items()
-        ]
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return total
+        return bit_sum(self._bits, self.has_fired)
 
     def has_fired(self, threshold: int) -> ColumnElement[bool]:
         return self._alerts[threshold].c.shop_id.is_not(None)

@@ -39,7 +39,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from budgetguard.db.evaluation.predicates import Rules, month_param, whole
+from budgetguard.db.evaluation.literals import whole
+from budgetguard.db.evaluation.predicates import Rules, month_param
 from budgetguard.db.evaluation.state import FiredState
 from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops

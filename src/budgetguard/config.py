@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from budgetguard import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
 from budgetguard.domain.errors import ConfigError
+from budgetguard.domain.policy import (
+    PolicyDefaults,
+    PolicyError,
+    parse_currency,
+    parse_language,
+)
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
     ChannelKind,
@@ -103,6 +109,15 @@ class Settings(BaseSettings):
     # Notifications printed and recorded per page; 0 sends them through the delivery worker.
     console_page_size: int = Field(default=5_000, ge=0, le=100_000)
 
+    # --- each shop on its own terms (issue 9; README "Policies") ----------------------------
+    # The defaults of every shop's policy beside thresholds, pause_at and timezone above:
+    # the language of what shops and operators receive, the currency shown with amounts
+    # (none: amounts alone), forecast alerts, and the days of a month before one may fire.
+    language: str = "en"
+    currency: str | None = None
+    forecast: bool = True
+    forecast_min_days: int = Field(default=3, ge=0, le=28)
+
     @field_validator("secret_key")
     @classmethod
     def _readable_secret_keys(cls, value: SecretStr | None) -> SecretStr | None:
@@ -156,6 +171,24 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r}") from None
         return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        try:
+            return parse_language(value)
+        except PolicyError as error:
+            raise ValueError(error.reason) from None
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _known_currency(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip() in ("", "none")):
+            return None
+        try:
+            return parse_currency(str(value))
+        except PolicyError as error:
+            raise ValueError(error.reason) from None
 
     @field_validator("log_level")
     @classmethod
@@ -219,6 +252,18 @@ class Settings(BaseSettings):
     @cached_property
     def policy(self) -> ThresholdPolicy:
         return ThresholdPolicy.of(self.thresholds, self.pause_at)
+
+    @cached_property
+    def policy_defaults(self) -> PolicyDefaults:
+        """What a shop's policy falls back to."""
+        return PolicyDefaults(
+            thresholds=self.policy.thresholds,
+            pause_at=self.pause_at,
+            timezone=self.timezone,
+            language=self.language,
+            currency=self.currency,
+            forecast=self.forecast,
+        )
 
     @property
     def retention(self) -> Retention:

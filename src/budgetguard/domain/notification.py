@@ -15,6 +15,9 @@ from budgetguard.domain.period import Month
 class Kind(StrEnum):
     THRESHOLD = "threshold"
     RESUMED = "resumed"
+    FORECAST = "forecast"
+    """At this pace the budget runs out before the month ends (once per shop per month); its
+    `thresholds` holds the one threshold projected: the pause threshold, or 100."""
 
 
 class Action(StrEnum):
@@ -41,6 +44,12 @@ class Notification(NamedTuple):
     created_at: datetime
     attempts: int = 0
     """Delivery attempts made, counting the one in progress."""
+    timezone: str | None = None
+    """The shop's time zone when queued (None: queued before policies; the setting applies)."""
+    language: str | None = None
+    currency: str | None = None
+    evaluated_at: datetime | None = None
+    """The instant evaluated (a forecast's projection is computed from it)."""
 
     @property
     def percent(self) -> Decimal:

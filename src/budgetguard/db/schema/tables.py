@@ -100,6 +100,9 @@ pauses = Table(
     Column("month", Date, nullable=False),
     Column("paused_at", UtcDateTime, nullable=False),
     Column("evaluation_id", Id, nullable=False),
+    # The threshold at which it paused the shop (migration 0008; NULL on older claims): a shop
+    # switched to a soft limit is resumed when its budget is below this one again.
+    Column("threshold", Integer, nullable=True),
 )
 
 # The transactional outbox: written in the evaluation's transaction, delivered afterwards.
@@ -123,6 +126,12 @@ notifications = Table(
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("delivered_at", UtcDateTime, nullable=True),
+    # The shop's policy when it was queued (migration 0008; NULL on older rows: the settings),
+    # and the instant evaluated (a forecast's projection is computed from it).
+    Column("timezone", String(64), nullable=True),
+    Column("language", String(8), nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("evaluated_at", UtcDateTime, nullable=True),
     # Due work only: delivered and dead notifications have no next attempt (NULL).
     Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
     Index("ix_bg_notifications_created_at", "created_at"),
@@ -218,4 +227,61 @@ prunes = Table(
     Column("evaluations", BigInteger, nullable=False, server_default="0"),
     Column("notifications", BigInteger, nullable=False, server_default="0"),
     Column("deliveries", BigInteger, nullable=False, server_default="0"),
+)
+
+# --- each shop on its own terms (migration 0008; README "Policies") ----------------------------
+
+# A shop's policy: every field NULL falls back to the settings. `pause_at` 0 stores `none` (a soft
+# limit). The masks are the thresholds and the pause threshold as bits of bg_threshold_bits, kept
+# by whoever writes the row, so the evaluation reads a shop's policy with one join.
+policies = Table(
+    "bg_policies",
+    metadata,
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
+    Column("thresholds", String(255), nullable=True),
+    Column("pause_at", Integer, nullable=True),
+    Column("timezone", String(64), nullable=True),
+    Column("language", String(8), nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("forecast", Boolean(create_constraint=False), nullable=True),
+    Column("recurring_budget", Money, nullable=True),
+    Column("threshold_mask", BigInteger, nullable=True),
+    Column("pause_mask", BigInteger, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # The time zones in use, read by every evaluation (a loose index scan).
+    Index("ix_bg_policies_timezone", "timezone"),
+)
+
+# Every threshold value any policy or the settings ever named, with its bit (0-62): a set of
+# thresholds is one BIGINT. Bits are given once and never change.
+threshold_bits = Table(
+    "bg_threshold_bits",
+    metadata,
+    Column("threshold", Integer, primary_key=True, autoincrement=False),
+    Column("bit", Integer, nullable=False),
+    UniqueConstraint("bit"),
+)
+
+# One row per (month, shop) whose forecast notification was queued: once per shop per month.
+forecasts = Table(
+    "bg_forecasts",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("shop_id", Integer, primary_key=True, autoincrement=False),
+    Column("fired_at", UtcDateTime, nullable=False),
+)
+
+# Who did what: people through the CLI, the API or the console, and budgetguard itself (a
+# recurring budget row it created).
+audit = Table(
+    "bg_audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("shop_id", Integer, nullable=True),
+    Column("detail", Text, nullable=True),
+    Index("ix_bg_audit_shop_id_id", "shop_id", "id"),
+    Index("ix_bg_audit_at", "at"),
 )

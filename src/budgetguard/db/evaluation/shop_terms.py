@@ -1,0 +1,143 @@
+"""A budget row's shop policy in SQL: bg_policies outer-joined on the shop, each field falling
+back to the settings (bind parameters), and the shop's clock in a month pass.
+
+Every statement of an evaluation that needs a shop's own terms joins `bg_policies` once
+(`join`) and reads them through these expressions. The settings' values and the pass's clocks
+are parameters (`pass_params`), so a statement is built once per process for each shape: the
+number of zones a pass tells apart, and whether it tells shops apart by zone at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    FromClause,
+    String,
+    bindparam,
+    case,
+    func,
+    true,
+)
+
+from budgetguard.db.catalog.policies import mask, pause_mask
+from budgetguard.db.schema.tables import budgets, policies
+from budgetguard.domain.policy import PolicyDefaults
+from budgetguard.domain.shop_clock import MonthPass, ZoneClock
+
+
+class ShopTerms:
+    """The policy terms of the shop of each budget row, for a pass telling `zones` zones apart
+    beside its default (`every_zone`: the pass holds every zone in use; no filter)."""
+
+    def __init__(self, zones: int, *, every_zone: bool) -> None:
+        self.zones = zones
+        self.every_zone = every_zone
+
+    @staticmethod
+    def join(source: FromClause) -> FromClause:
+        """`source` (which holds t_budgets) with the shop's policy row outer-joined."""
+        return source.outerjoin(policies, policies.c.shop_id == budgets.c.a_shop_id)
+
+    # --- the policy's fields, the settings where the shop sets none ---------------------------
+
+    @staticmethod
+    def zone() -> ColumnElement[str]:
+        return func.coalesce(policies.c.timezone, bindparam("default_zone", type_=String()))
+
+    @staticmethod
+    def threshold_mask() -> ColumnElement[int]:
+        """The bits of the shop's thresholds (bg_threshold_bits)."""
+        default = bindparam("default_mask", type_=BigInteger())
+        return func.coalesce(policies.c.threshold_mask, default)
+
+    @staticmethod
+    def pause_mask() -> ColumnElement[int]:
+        """The bit of the shop's pause threshold; 0 for a soft limit."""
+        default = bindparam("default_pause_mask", type_=BigInteger())
+        return func.coalesce(policies.c.pause_mask, default)
+
+    @staticmethod
+    def language() -> ColumnElement[str]:
+        return func.coalesce(policies.c.language, bindparam("default_language", type_=String()))
+
+    @staticmethod
+    def currency() -> ColumnElement[str]:
+        return func.coalesce(policies.c.currency, bindparam("default_currency", type_=String()))
+
+    @staticmethod
+    def forecast() -> ColumnElement[bool]:
+        default = bindparam("default_forecast", type_=Boolean())
+        return func.coalesce(policies.c.forecast, default)
+
+    @staticmethod
+    def recurring_budget() -> ColumnElement[Any]:
+        return policies.c.recurring_budget
+
+    # --- the shop's clock in the pass ---------------------------------------------------------
+
+    def in_pass(self) -> ColumnElement[bool]:
+        """The shop's zone is one of the pass's (always, when the pass holds every zone)."""
+        if self.every_zone:
+            return true()
+        names = [bindparam(f"zone_{i}", type_=String()) for i in range(self.zones + 1)]
+        return self.zone().in_(names)
+
+    def _per_zone(self, name: str, type_: Any) -> ColumnElement[Any]:
+        fallback = bindparam(f"{name}_0", type_=type_)
+        if not self.zones:
+            return fallback
+        whens = [
+            (bindparam(f"zone_{i}", type_=String()), bindparam(f"{name}_{i}", type_=type_))
+            for i in range(1, self.zones + 1)
+        ]
+        return case(*((self.zone() == z, v) for z, v in whens), else_=fallback)
+
+    def today(self) -> ColumnElement[Any]:
+        """The date on the shop's clock."""
+        return self._per_zone("today", Date())
+
+    def elapsed_seconds(self) -> ColumnElement[int]:
+        """Seconds of the month elapsed on the shop's clock."""
+        return self._per_zone("elapsed", BigInteger())
+
+    def month_seconds(self) -> ColumnElement[int]:
+        """Seconds the whole month lasts on the shop's clock."""
+        return self._per_zone("month_seconds", BigInteger())
+
+
+def shape(month_pass: MonthPass) -> tuple[int, bool]:
+    """The `ShopTerms` arguments for `month_pass` (statements are cached by them)."""
+    return len(month_pass.others), month_pass.every_zone
+
+
+def pass_params(
+    month_pass: MonthPass, defaults: PolicyDefaults, bits: Mapping[int, int]
+) -> dict[str, Any]:
+    """The parameters of every statement of a pass: the settings and the pass's clocks.
+
+    `bits` must hold the defaults' thresholds (db/catalog/policies.ensure_bits).
+    """
+    params: dict[str, Any] = {
+        "month": month_pass.month.first_day,
+        "default_zone": month_pass.default_zone,
+        "default_mask": mask(bits, defaults.thresholds),
+        "default_pause_mask": pause_mask(bits, defaults.pause_at),
+        "default_language": defaults.language,
+        "default_currency": defaults.currency,
+        "default_forecast": defaults.forecast,
+    }
+    clocks: list[ZoneClock] = [month_pass.default, *month_pass.others]
+    for i, clock in enumerate(clocks):
+        params |= {
+            f"zone_{i}": clock.zone,
+            f"today_{i}": clock.today,
+            f"elapsed_{i}": clock.elapsed_seconds,
+            f"month_seconds_{i}": clock.month_seconds,
+        }
+    return params

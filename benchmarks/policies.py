@@ -30,6 +30,11 @@ pass. An --at between two midnights (2020-06-30T18:00:00Z: July in Tokyo and Syd
 elsewhere) makes the evaluation run two passes; every shop then has a budget row for each
 month, the later month's with no spend yet.
 
+The settings (BUDGETGUARD_THRESHOLDS, BUDGETGUARD_PAUSE_AT, ...) in the environment are the
+defaults of both sides; BUDGETGUARD_TIMEZONE is the first of --zones. The servers are those of
+evaluate.py (BUDGETGUARD_BENCH_MARIADB_URL, BUDGETGUARD_BENCH_POSTGRESQL_URL); each run gets a
+scratch database, dropped afterwards.
+
 Usage: python benchmarks/policies.py [--backends sqlite,mariadb,postgresql] [--sizes 1000000]
            [--at 2020-06-20T12:00:00Z] [--zones UTC,Europe/Berlin,...] [--rounds 1]
            [--deliver] [--src DIR]
@@ -103,8 +108,8 @@ TARGET_RATIO, TARGET_NO_CHANGE_S, TARGET_PEAK_MB, TARGET_SHOPS = 1.5, 2.0, 300, 
 
 
 def custom_terms(residue: int) -> ShopPolicy | None:
-    """The custom terms of the shops whose id modulo CYCLE is `residue`, if any: 25 residues in
-    250, five per terms, whose residues modulo 5 (the zone of 5) are all different."""
+    """The custom terms of the shops whose id modulo CYCLE is `residue`, if any: 25 residues of
+    250, five per terms, one in each residue modulo 5 (with 5 zones: one in each zone)."""
     tens, unit = divmod(residue, 10)
     return CUSTOM_TERMS[tens // 5] if unit == 2 * (tens % 5) else None
 
@@ -168,6 +173,7 @@ def composition(c: Connection, month: str) -> dict[str, int]:
         f"SELECT COUNT(*), {past.format(50)}, {past.format(100)} FROM t_budgets "
         f"WHERE a_month = '{month}'"
     )).one()  # fmt: skip
+    # Every custom terms set pause_at; no zone's own row does.
     rows = c.execute(text("SELECT COUNT(*), COUNT(timezone), COUNT(pause_at) FROM bg_policies"))
     policy_rows, zoned, custom = rows.one()
     return {
@@ -179,14 +185,21 @@ def composition(c: Connection, month: str) -> dict[str, int]:
 def checks(url: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     """The first evaluation and a no-change one, each in a fresh `check` process."""
     env = {"BUDGETGUARD_TIMEZONE": args.zones[0]}
-    run = {"deliver": args.deliver, "at": args.at, "env": env}
-    first = budgetguard_check(url, args.src, **run)  # type: ignore[arg-type]
-    again = budgetguard_check(url, args.src, **run)  # type: ignore[arg-type]
-    return {"first": first, "again": again}
+    return {
+        run: budgetguard_check(url, args.src, deliver=args.deliver, at=args.at, env=env)
+        for run in ("first", "again")
+    }
 
 
 def measure(backend: str, url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     engine = make_engine(url, timeout=None)  # building data: no bound on a statement
+    try:
+        return {"backend": backend, **measured(engine, url, n, args)}
+    finally:
+        engine.dispose()
+
+
+def measured(engine: Engine, url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     revisions.upgrade(engine)
     months = [p.month.first_day.isoformat() for p in args.passes]
     started = time.perf_counter()
@@ -194,7 +207,7 @@ def measure(backend: str, url: str, n: int, args: argparse.Namespace) -> dict[st
     for later in months[1:]:  # its first hours: no spend yet
         add_budgets(engine, n, month=later, budget=BUDGET, spent="0.00")
     analyse(engine)
-    result: dict[str, Any] = {"backend": backend, "shops": n, "months": months}
+    result: dict[str, Any] = {"shops": n, "months": months}
     result["build_s"] = round(time.perf_counter() - started, 2)
     result["runs"] = []
     for round_ in range(1, args.rounds + 1):
@@ -211,11 +224,10 @@ def measure(backend: str, url: str, n: int, args: argparse.Namespace) -> dict[st
             clear_policies(engine)
             reset(engine)  # and analyse
         result["runs"].append(run)
-    engine.dispose()
     return result
 
 
-def mark(value: float, limit: float, *, applies: bool = True) -> str:
+def mark(value: float | int, limit: float, *, applies: bool = True) -> str:
     """The value, with whether it meets its target (none below the target's size)."""
     shown = f"{value:.2f}" if isinstance(value, float) else f"{value}"
     if not applies:
@@ -282,6 +294,16 @@ def zones_option(value: str) -> tuple[str, ...]:
     return zones
 
 
+def positive(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {value!r}")
+    return int(value)
+
+
+def sizes_option(value: str) -> list[int]:
+    return [positive(size) for size in value.split(",")]
+
+
 def instant_option(value: str) -> str:
     try:
         at = datetime.fromisoformat(value)
@@ -305,7 +327,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--backends", "--backend", default="sqlite,mariadb,postgresql", help="comma-separated"
     )
-    parser.add_argument("--sizes", default="1000000", help="numbers of shops, comma-separated")
+    parser.add_argument(
+        "--sizes", type=sizes_option, default=[1_000_000], help="numbers of shops, comma-separated"
+    )
     parser.add_argument(
         "--at", type=instant_option, default=AT, help=f"the instant evaluated (default {AT})"
     )
@@ -314,7 +338,9 @@ def parse_args() -> argparse.Namespace:
         help="IANA zones the shops are spread over; the first is the settings' (default: "
         + ",".join(ZONES) + ")",
     )  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=1, help="global and policies, alternated")
+    parser.add_argument(
+        "--rounds", type=positive, default=1, help="global and policies, alternated (default 1)"
+    )
     parser.add_argument("--deliver", action="store_true", help="each check delivers to /dev/null")
     parser.add_argument(
         "--src", default=OWN_SRC, help="the source tree whose `check` runs (default: this one's)"
@@ -333,13 +359,15 @@ def main() -> None:
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as directory:
         for backend in args.backends.split(","):
-            for n in (int(size) for size in args.sizes.split(",")):
+            for n in args.sizes:
                 with scratch_database(backend, Path(directory)) as url:
                     result = measure(backend, url, n, args)
                 print(describe(result), flush=True)
                 print("  " + json.dumps(result), flush=True)
+                print("\n".join([HEADER, *report(result)]), flush=True)
                 rows.extend(report(result))
-                print("\n".join([HEADER, *rows]), flush=True)
+    if len(rows) > 1:
+        print("\nAll runs:\n" + "\n".join([HEADER, *rows]), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune bench-startup clean
+.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune bench-startup bench-policies clean
 
 help:
 	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
@@ -17,6 +17,8 @@ help:
 	@echo "make bench-api  set up, then run the HTTP API benchmark (a few minutes; see README)"
 	@echo "make bench-delivery  set up, then run the webhook delivery benchmark (about a minute)"
 	@echo "make bench-request  set up, then time a request's evaluation of one budget (seconds)"
+	@echo "make bench-policies  set up, then time the evaluation with per-shop policies against one"
+	@echo "                    global policy (1M shops, three databases: long); ARGS=\"--sizes 20000\""
 	@echo "make bench-prune  set up, then time db prune of 1M spend events under spend load (minutes)"
 	@echo "make bench-startup  set up, then time fresh processes of --version and status (a minute);"
 	@echo "                    ARGS=\"--base OTHER_TREE\" times another source tree in the same run"
@@ -78,6 +80,9 @@ bench-request: $(STAMP)
 
 bench-prune: $(STAMP)
 	$(BIN)/python benchmarks/prune.py $(ARGS)
+
+bench-policies: $(STAMP)
+	$(BIN)/python benchmarks/policies.py $(ARGS)
 
 bench-startup: $(STAMP)
 	$(BIN)/python benchmarks/startup.py $(ARGS)

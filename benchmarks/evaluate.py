@@ -54,23 +54,37 @@ def digits_upto(n: int) -> str:
     return f"SELECT {number} + 1 AS n FROM {joins} WHERE {number} + 1 <= {n}"
 
 
-def build(engine: Engine, n: int) -> None:
-    """Create N shops and their June budgets, set-based; spend runs pseudo-randomly 0-150 %.
+ONLINE = "(n % 10 <> 0)"
+"""One shop in ten offline (someone else's doing); `reset` puts them back so."""
+
+SPENT = "(((n % 1500) * 7919) % 1500) / 10.0"
+"""Spend 0-149.9 of a budget of 100.00, pseudo-random: (n * 7919) mod 1500, without overflow."""
+
+
+def build(
+    engine: Engine, n: int, *, month: str = MONTH, budget: str = "100.00", spent: str = SPENT
+) -> None:
+    """Create N shops and their budgets for `month`, set-based; `budget` and `spent` are SQL
+    expressions of the shop id `n` (default: 100.00 each, spend pseudo-randomly 0-150 %).
 
     Rows are written in shop order, as a monthly job that opens every shop's budget would.
     """
-    online = "(n % 10 <> 0)"
-    spent = "(((n % 1500) * 7919) % 1500) / 10.0"  # (n * 7919) mod 1500, without overflow
     with engine.begin() as c:
         c.execute(
             text(
                 "INSERT INTO t_shops (a_id, a_name, a_online) "
-                f"SELECT n, 'Shop', {online} FROM ({digits_upto(n)}) s ORDER BY n"
+                f"SELECT n, 'Shop', {ONLINE} FROM ({digits_upto(n)}) s ORDER BY n"
             )
         )
+    add_budgets(engine, n, month=month, budget=budget, spent=spent)
+
+
+def add_budgets(engine: Engine, n: int, *, month: str, budget: str, spent: str) -> None:
+    """Give shops 1..N a budget row for `month` (`budget`, `spent`: SQL expressions of `n`)."""
+    with engine.begin() as c:
         c.execute(text(
             "INSERT INTO t_budgets (a_shop_id, a_month, a_budget_amount, a_amount_spent) "
-            f"SELECT n, '{MONTH}', 100.00, {spent} FROM ({digits_upto(n)}) s ORDER BY n"
+            f"SELECT n, '{month}', {budget}, {spent} FROM ({digits_upto(n)}) s ORDER BY n"
         ))  # fmt: skip
 
 
@@ -81,30 +95,38 @@ def analyse(engine: Engine) -> None:
             c.execute(text("VACUUM ANALYZE"))
     elif engine.dialect.name == "mysql":
         with engine.connect() as c:
-            c.execute(text("ANALYZE TABLE t_shops, t_budgets"))
+            c.execute(text("ANALYZE TABLE t_shops, t_budgets, bg_policies"))
     else:
         with engine.begin() as c:
             c.execute(text("ANALYZE"))
+
+
+EVALUATIONS_ROWS = (
+    "bg_deliveries", "bg_notifications", "bg_alerts", "bg_pauses", "bg_forecasts", "bg_evaluations"
+)  # fmt: skip
+"""budgetguard's tables that evaluations fill."""
 
 
 def reset(engine: Engine) -> None:
     """Forget everything budgetguard did (shops back online as built), then analyse: each run
     starts as the first evaluation after an upgrade does."""
     with engine.begin() as c:
-        for table in ("bg_deliveries", "bg_notifications", "bg_alerts", "bg_pauses"):
+        for table in EVALUATIONS_ROWS:
             c.execute(text(f"DELETE FROM {table}"))
-        c.execute(text("DELETE FROM bg_evaluations"))
         c.execute(text("UPDATE t_shops SET a_online = (a_id % 10 <> 0)"))
     analyse(engine)
 
 
-def budgetguard_check(url: str, src: str, *, deliver: bool) -> dict[str, float]:
-    """Run `check` in a fresh process on the tree `src`; return its own timings and peak RSS."""
+def budgetguard_check(
+    url: str, src: str, *, deliver: bool, at: str = AT, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Run `check --at AT` in a fresh process on the tree `src` (with `env` added to its
+    environment); return its own timings and peak RSS."""
     flags = [] if deliver else ["--no-delivery"]
     child = subprocess.run(
-        [sys.executable, str(HERE / "check_child.py"), url, AT, *flags],
+        [sys.executable, str(HERE / "check_child.py"), url, at, *flags],
         capture_output=True, text=True, check=False,
-        env=os.environ | {"PYTHONPATH": src},
+        env=os.environ | (env or {}) | {"PYTHONPATH": src},
     )  # fmt: skip
     if child.returncode != 0:
         raise RuntimeError(f"check ({src}) failed:\n{child.stderr[-3000:]}")

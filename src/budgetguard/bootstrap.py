@@ -47,6 +47,7 @@ def delivery_setup(
         allow_private=settings.webhook_allow_private,
         language=settings.language,
         zone=settings.timezone,
+        currency=settings.currency,
     )
     options = WorkerOptions(
         batch_size=settings.delivery_batch_size,

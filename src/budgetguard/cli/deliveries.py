@@ -47,6 +47,7 @@ def deliver(
                 json_lines=json_lines,
                 language=context.settings.language,
                 zone=context.settings.timezone,
+                currency=context.settings.currency,
             ),
         )
         seal_clear_contacts(context=context)

@@ -33,6 +33,7 @@ def check(
                 json_lines=json_lines,
                 language=context.settings.language,
                 zone=context.settings.timezone,
+                currency=context.settings.currency,
             ),
         )
         with progress(f"Evaluating {when:%Y-%m}") as on_progress:

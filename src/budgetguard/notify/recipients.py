@@ -43,6 +43,8 @@ class RecipientConfig:
     a shop's when its notification names none."""
     zone: str = "UTC"
     """The platform's time zone: a notification's when it names none (queued before policies)."""
+    currency: str | None = None
+    """The platform's currency (BUDGETGUARD_CURRENCY): a notification's when it names none."""
 
     @property
     def operator_routes(self) -> list[Route]:
@@ -89,14 +91,15 @@ class Recipients:
     def addressed(self, claimed: Claimed) -> Notification:
         """The notification as its recipient reads it: in the platform's language on an operator
         channel, in the shop's on its own contacts (the platform's when it names none); on the
-        platform's clock when it names no time zone."""
+        platform's clock and in its currency when it names neither (queued before policies)."""
         n = claimed.notification
         shops = not (claimed.recipient == CONSOLE_KEY or is_operator_key(claimed.recipient))
         language = (n.language if shops else None) or self.config.language
         zone = n.timezone or self.config.zone
-        if (language, zone) == (n.language, n.timezone):
+        currency = n.currency or self.config.currency
+        if (language, zone, currency) == (n.language, n.timezone, n.currency):
             return n
-        return n._replace(language=language, timezone=zone)
+        return n._replace(language=language, timezone=zone, currency=currency)
 
 
 @asynccontextmanager

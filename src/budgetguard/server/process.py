@@ -52,6 +52,7 @@ def delivery_channel(settings: Settings) -> Channel:
         json_lines=settings.log_format == "json",
         language=settings.language,
         zone=settings.timezone,
+        currency=settings.currency,
     )
 
 

@@ -77,12 +77,21 @@ class ConsoleChannel:
     name = "console"
 
     def __init__(
-        self, stream: TextIO, *, json_lines: bool = False, language: str = "en", zone: str = "UTC"
+        self,
+        stream: TextIO,
+        *,
+        json_lines: bool = False,
+        language: str = "en",
+        zone: str = "UTC",
+        currency: str | None = None,
     ) -> None:
+        """`language`, `zone`, `currency`: the platform's (a notification queued before policies
+        names no zone or currency: the platform's are its)."""
         self._stream = stream
         self._json_lines = json_lines
         self._language = language
         self._zone = zone
+        self._currency = currency
 
     def deliver(self, batch: Sequence[Notification]) -> Mapping[int, str]:
         render = self._render_json if self._json_lines else self._render_line
@@ -94,13 +103,17 @@ class ConsoleChannel:
         return {}
 
     def _render_line(self, notification: Notification) -> str:
-        n = notification
-        if n.timezone is None:  # queued before policies: on the platform's clock
-            n = n._replace(timezone=self._zone)
+        n = self._completed(notification)
         return as_line(n, voice(self._language, n.currency))
 
     def _render_json(self, notification: Notification) -> str:
-        n = notification
-        if n.timezone is None:
-            n = n._replace(timezone=self._zone)
+        n = self._completed(notification)
         return safe_json(json.dumps(as_json(n), ensure_ascii=False))
+
+    def _completed(self, notification: Notification) -> Notification:
+        n = notification
+        if n.timezone is None or n.currency is None:
+            return n._replace(
+                timezone=n.timezone or self._zone, currency=n.currency or self._currency
+            )
+        return n

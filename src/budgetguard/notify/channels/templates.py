@@ -5,12 +5,13 @@ Jinja2 rather than `string.Template`: the HTML body must escape what shops typed
 with `<` or `&`), and the wording differs between kinds; Jinja2 autoescapes `.html` templates and
 has conditionals. Undefined names are errors, and every template is rendered once at start-up in
 every language, so a broken override or a missing catalog stops the command instead of failing
-every e-mail. Each language has an environment of its own, its catalog installed (new-style
-gettext: a translation's `%(name)s` are filled and escaped by Jinja2).
+every e-mail. New-style gettext: a translation's `%(name)s` are filled, and escaped, by Jinja2.
 """
 
 from __future__ import annotations
 
+import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,9 +25,12 @@ from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import LANGUAGES
 from budgetguard.domain.wording import action_taken, headline, progress_bar, projection, subject
-from budgetguard.notify.channels.voice import voice
+from budgetguard.notify.channels.voice import Voice, voice
 
 BUILT_IN = Path(__file__).parent / "templates"
+_ONE_LINE = re.compile(r"[^\S\u00a0\u202f]+")
+"""Runs of white space, line breaks included, but not the no-break spaces of the locale's
+figures (`100\u00a0%`, `1\u202f250,50\u00a0€`)."""
 NAMES = ("email_subject.txt", "email.txt", "email.html")
 
 
@@ -77,10 +81,23 @@ class Templates:
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(BUILT_IN)]
         if directory is not None:
             loaders.insert(0, jinja2.FileSystemLoader(directory))
-        self._loader = jinja2.ChoiceLoader(loaders)
-        self._envs = {language: self._environment(language) for language in LANGUAGES}
+        self._env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(["html"]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+        self._env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
+        # One environment (templates compiled once) for every language: its gettext asks the
+        # voice of the message being rendered (rendering never awaits, so one at a time).
+        self._env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=lambda message: _SPEAKING.get().gettext(message),
+            ngettext=lambda singular, plural, n: _SPEAKING.get().ngettext(singular, plural, n),
+            newstyle=True,
+        )
         try:
-            for language in LANGUAGES:
+            for language in LANGUAGES:  # a missing catalog raises MissingCatalog, a ConfigError
                 for sample in _SAMPLES:
                     self.render(sample._replace(language=language))
         except (jinja2.TemplateError, OSError) as error:
@@ -88,30 +105,21 @@ class Templates:
                 f"BUDGETGUARD_TEMPLATE_DIR: {type(error).__name__}: {error}"
             ) from None
 
-    def _environment(self, language: str) -> jinja2.Environment:
-        env = jinja2.Environment(
-            loader=self._loader,
-            autoescape=jinja2.select_autoescape(["html"]),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            extensions=["jinja2.ext.i18n"],
-        )
-        env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
-        # A language without its compiled catalog raises MissingCatalog (a ConfigError) here.
-        translations = voice(language).translations
-        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        return env
-
     def render(self, notification: Notification) -> RenderedEmail:
         values = context(notification)
-        env = self._envs[values["language"]]
-        line = env.get_template(NAMES[0]).render(values)
-        return RenderedEmail(
-            subject=" ".join(line.split()),  # one line, whatever the template did
-            text=env.get_template(NAMES[1]).render(values),
-            html=env.get_template(NAMES[2]).render(values),
-        )
+        token = _SPEAKING.set(voice(notification.language, notification.currency))
+        try:
+            line = self._env.get_template(NAMES[0]).render(values)
+            text = self._env.get_template(NAMES[1]).render(values)
+            html = self._env.get_template(NAMES[2]).render(values)
+        finally:
+            _SPEAKING.reset(token)
+        # One line, whatever the template did.
+        return RenderedEmail(subject=_ONE_LINE.sub(" ", line).strip(), text=text, html=html)
 
+
+_SPEAKING: ContextVar[Voice] = ContextVar("speaking")
+"""The voice of the e-mail being rendered."""
 
 _SAMPLE = Notification(
     id=1,

@@ -83,12 +83,6 @@ def voice(language: str | None, currency: str | None = None) -> Voice:
     return Voice(language or "en", currency)
 
 
-def check_catalogs() -> None:
-    """Raise MissingCatalog unless every language's compiled catalog loads."""
-    for language in LANGUAGES:
-        voice(language)
-
-
 @lru_cache(maxsize=len(LANGUAGES))
 def _catalog(language: str) -> Translations:
     found = Translations.load(LOCALE_DIR, [language], DOMAIN)

@@ -23,9 +23,12 @@ from babel.support import Translations
 from budgetguard.domain.errors import ConfigError
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import LANGUAGES
+from budgetguard.notify.channels.figures import Figures
 
 LOCALE_DIR = Path(__file__).parents[2] / "locale"
 DOMAIN = "budgetguard"
+THRESHOLD_LISTS = 1024
+"""Lists of thresholds a voice keeps written (a few lists recur in many messages)."""
 HOUSE_PERCENT = {"en": "#,##0 %"}
 """Where the project's own way of writing a percentage differs from the locale's: English has
 always read `104.20 %`, with a space (as ISO 80000 writes it), where CLDR writes `104.20%`."""
@@ -42,11 +45,27 @@ class Voice:
         self.language = language
         self.currency = currency
         self.translations = _catalog(language)
-        self._locale = Locale.parse(language)
-        self._money = parse_pattern("#,##0.00")
-        percent = HOUSE_PERCENT.get(language) or str(self._locale.percent_formats[None].pattern)
+        self._locale = locale = Locale.parse(language)
+        plain = parse_pattern("#,##0.00")
+        percent = HOUSE_PERCENT.get(language) or str(locale.percent_formats[None].pattern)
         self._whole = parse_pattern(percent)
-        self._percent = parse_pattern(percent.replace("#,##0", "#,##0.00", 1))
+        fraction = parse_pattern(percent.replace("#,##0", "#,##0.00", 1))
+        self._percent = Figures(
+            lambda value: str(fraction.apply(value / 100, locale)),
+            locale,
+            grouping=fraction.grouping,
+        )
+        if currency is None:
+            self._money = Figures(
+                lambda value: str(plain.apply(value, locale)), locale, grouping=plain.grouping
+            )
+        else:
+            self._money = Figures(
+                lambda value: str(format_currency(value, currency, locale=locale)),
+                locale,
+                grouping=locale.currency_formats["standard"].grouping,
+            )
+        self._thresholds: dict[tuple[int, ...], str] = {}
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -56,17 +75,23 @@ class Voice:
 
     def money(self, amount: Decimal) -> str:
         """`1.250,50 €` with a currency (German), `1.250,50` without."""
-        if self.currency is not None:
-            return format_currency(amount, self.currency, locale=self._locale)
-        return str(self._money.apply(amount, self._locale))
+        return self._money(amount)
 
     def percent(self, value: Decimal) -> str:
         """A percentage with two decimals: `104.20 %` (English), `104,20 %` (German)."""
-        return str(self._percent.apply(value / 100, self._locale))
+        return self._percent(value)
 
     def thresholds(self, values: Iterable[int]) -> str:
-        """Whole percentages in a list: `50 %, 100 %`."""
-        return ", ".join(self._whole.apply(Decimal(value) / 100, self._locale) for value in values)
+        """Whole percentages in a list: `50 %, 100 %` (a few lists, many messages: kept)."""
+        key = tuple(values)
+        text = self._thresholds.get(key)
+        if text is None:
+            apply = self._whole.apply
+            text = ", ".join(str(apply(Decimal(v) / 100, self._locale)) for v in key)
+            if len(self._thresholds) >= THRESHOLD_LISTS:
+                self._thresholds.clear()
+            self._thresholds[key] = text
+        return text
 
     def month(self, month: Month) -> str:
         """The month as the locale names it with its year: `July 2020`, `julio de 2020`."""

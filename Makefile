@@ -7,12 +7,19 @@ DEMO_DB := var/demo.db
 DEMO   := BUDGETGUARD_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/budgetguard
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The messages' catalogs (gettext): the .po are written by people, the .mo compiled from them.
+LOCALES := src/budgetguard/locale
+POT     := $(LOCALES)/budgetguard.pot
+PO      := $(wildcard $(LOCALES)/*/LC_MESSAGES/budgetguard.po)
+MO      := $(PO:.po=.mo)
+READY   := $(STAMP) $(MO)
 
-.PHONY: help install run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune bench-startup bench-policies clean
+.PHONY: help install catalogs run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune bench-startup bench-policies clean
 
 help:
 	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
 	@echo "make test   set up, then lint, type-check and run every test"
+	@echo "make catalogs  extract the messages into the .pot and update every language's .po"
 	@echo "make bench  set up, then run the evaluation benchmark (long; see README)"
 	@echo "make bench-api  set up, then run the HTTP API benchmark (a few minutes; see README)"
 	@echo "make bench-delivery  set up, then run the webhook delivery benchmark (about a minute)"
@@ -29,9 +36,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Each language's compiled catalog, whenever its .po is newer (or the environment is new).
+$(LOCALES)/%/LC_MESSAGES/budgetguard.mo: $(LOCALES)/%/LC_MESSAGES/budgetguard.po $(STAMP)
+	$(BIN)/pybabel compile -D budgetguard -d $(LOCALES) -l $* --statistics
 
-run: $(STAMP)
+install: $(READY)
+
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	    --project budgetguard -o $(POT) src
+	$(BIN)/pybabel update -D budgetguard -i $(POT) -d $(LOCALES) --no-fuzzy-matching \
+	    --ignore-obsolete
+	@$(MAKE) --no-print-directory install
+
+run: $(READY)
 	@mkdir -p var && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(DEMO) db upgrade
 	$(DEMO) db seed-sample
@@ -61,30 +79,30 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(READY)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: $(READY)
 	$(BIN)/python benchmarks/evaluate.py
 
-bench-api: $(STAMP)
+bench-api: $(READY)
 	$(BIN)/python benchmarks/api.py
 
-bench-delivery: $(STAMP)
+bench-delivery: $(READY)
 	$(BIN)/python benchmarks/delivery.py
 
-bench-request: $(STAMP)
+bench-request: $(READY)
 	$(BIN)/python benchmarks/request_evaluation.py
 
-bench-prune: $(STAMP)
+bench-prune: $(READY)
 	$(BIN)/python benchmarks/prune.py $(ARGS)
 
-bench-policies: $(STAMP)
+bench-policies: $(READY)
 	$(BIN)/python benchmarks/policies.py $(ARGS)
 
-bench-startup: $(STAMP)
+bench-startup: $(READY)
 	$(BIN)/python benchmarks/startup.py $(ARGS)
 
 clean:

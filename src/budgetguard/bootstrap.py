@@ -45,6 +45,9 @@ def delivery_setup(
         timeout=settings.delivery_timeout,
         connections=settings.delivery_concurrency,
         allow_private=settings.webhook_allow_private,
+        language=settings.language,
+        zone=settings.timezone,
+        currency=settings.currency,
     )
     options = WorkerOptions(
         batch_size=settings.delivery_batch_size,

@@ -173,3 +173,21 @@ def test_help_lists_every_command() -> None:
         assert name in top.out
     for name in ("upgrade", "sql", "seed-sample"):
         assert name in db.out
+
+
+def test_the_console_speaks_the_platforms_language_and_currency(tmp_path: Path) -> None:
+    env = {
+        **cli_env(f"sqlite:///{tmp_path / 'bg.db'}"),
+        "BUDGETGUARD_LANGUAGE": "de",
+        "BUDGETGUARD_CURRENCY": "EUR",
+    }
+    assert invoke("db", "upgrade", env=env).code == 0
+    assert invoke("db", "seed-sample", env=env).code == 0
+
+    june = invoke("check", "--at", "2020-06-30", env=env)
+
+    assert june.code == 0, june.err
+    assert (
+        "As Seen On Sale (Shop 3), Juni 2020: 685,91\u00a0€ von 650,00\u00a0€ ausgegeben "
+        "(105,52\u00a0%) — 50\u00a0%, 100\u00a0% erreicht — Shop pausiert"
+    ) in june.out

@@ -29,6 +29,7 @@ sys.exit(code)
 """
 DELIVERY_AND_HTTP = {
     "aiohttp",
+    "babel",  # issue 9: loaded where messages are rendered
     "jinja2",
     "email_validator",
     "fastapi",

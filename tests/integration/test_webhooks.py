@@ -67,6 +67,10 @@ def test_a_webhook_carries_the_notification_signed_as_standard_webhooks_says(loc
         "notification_id": notification["id"], "kind": "threshold", "date": "2020-07-31",
         "shop_id": 1, "shop_name": "Fashion Quasar", "month": "2020-07", "budget": "670.00",
         "spent": "715.64", "percent": "106.81", "thresholds": [50, 100], "action": "paused",
+        "currency": None, "language": "en",
+        "summary": "Fashion Quasar: 100 % of your July 2020 budget is spent — your shop is offline",
+        "message": "Your shop has spent 50 %, 100 % of its advertising budget for July 2020.",
+        "action_text": "The shop was taken offline: its products are no longer advertised.",
     }  # fmt: skip
     assert local.channel.sent == [], "the shop has a contact: the console stays quiet"
     assert only_record(local).status is Status.DELIVERED

@@ -21,6 +21,7 @@ from budgetguard.domain.recipients import (
 )
 from budgetguard.domain.wording import progress_bar, subject
 from budgetguard.notify.channels.addresses import parse_smtp_url
+from budgetguard.notify.channels.voice import voice
 from budgetguard.notify.channels.webhook import payload, signed_headers
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
@@ -38,13 +39,15 @@ def notification(**changes: object) -> Notification:
 
 
 def test_the_subject_names_the_highest_threshold_and_the_pause() -> None:
-    assert subject(notification()) == (
+    english = voice("en")
+    assert subject(notification(), english) == (
         "Fashion Quasar: 100 % of your July 2020 budget is spent — your shop is offline"
     )
-    assert subject(notification(thresholds=(50,), action=None)) == (
+    assert subject(notification(thresholds=(50,), action=None), english) == (
         "Fashion Quasar: 50 % of your July 2020 budget is spent"
     )
-    assert subject(notification(kind=Kind.RESUMED, thresholds=(), action=Action.RESUMED)) == (
+    resumed = notification(kind=Kind.RESUMED, thresholds=(), action=Action.RESUMED)
+    assert subject(resumed, english) == (
         "Fashion Quasar: your July 2020 budget has headroom again — your shop is back online"
     )
 

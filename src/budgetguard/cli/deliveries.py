@@ -40,7 +40,16 @@ def deliver(
 ) -> None:
     """Deliver queued notifications to every recipient, until SIGINT/SIGTERM (or --once)."""
     with ctx.obj.context() as context:
-        delivery = delivery_setup(context, ConsoleChannel(sys.stdout, json_lines=json_lines))
+        delivery = delivery_setup(
+            context,
+            ConsoleChannel(
+                sys.stdout,
+                json_lines=json_lines,
+                language=context.settings.language,
+                zone=context.settings.timezone,
+                currency=context.settings.currency,
+            ),
+        )
         seal_clear_contacts(context=context)
         if once:
             report = deliveries.deliver_due(context=context, delivery=delivery)

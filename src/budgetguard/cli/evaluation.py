@@ -26,7 +26,16 @@ def check(
     """Evaluate every shop for the month of --at, then deliver the queued notifications."""
     with ctx.obj.context() as context:
         when = instant(at, context)
-        delivery = delivery_setup(context, ConsoleChannel(sys.stdout, json_lines=json_lines))
+        delivery = delivery_setup(
+            context,
+            ConsoleChannel(
+                sys.stdout,
+                json_lines=json_lines,
+                language=context.settings.language,
+                zone=context.settings.timezone,
+                currency=context.settings.currency,
+            ),
+        )
         with progress(f"Evaluating {when:%Y-%m}") as on_progress:
             report = run_check(context=context, at=when, delivery=delivery, on_progress=on_progress)
         print_check_summary(report)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from budgetguard.domain.delivery import CONTACT_REMOVED, Claimed
+from budgetguard.domain.notification import Notification
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
     ChannelKind,
@@ -37,6 +38,13 @@ class RecipientConfig:
     timeout: float
     connections: int
     allow_private: bool
+    language: str = "en"
+    """The platform's language (BUDGETGUARD_LANGUAGE): operator channels' and the console's, and
+    a shop's when its notification names none."""
+    zone: str = "UTC"
+    """The platform's time zone: a notification's when it names none (queued before policies)."""
+    currency: str | None = None
+    """The platform's currency (BUDGETGUARD_CURRENCY): a notification's when it names none."""
 
     @property
     def operator_routes(self) -> list[Route]:
@@ -79,6 +87,19 @@ class Recipients:
         if contact.unreadable is not None:
             raise Unreadable(contact.unreadable)
         return contact.recipient
+
+    def addressed(self, claimed: Claimed) -> Notification:
+        """The notification as its recipient reads it: in the platform's language on an operator
+        channel, in the shop's on its own contacts (the platform's when it names none); on the
+        platform's clock and in its currency when it names neither (queued before policies)."""
+        n = claimed.notification
+        shops = not (claimed.recipient == CONSOLE_KEY or is_operator_key(claimed.recipient))
+        language = (n.language if shops else None) or self.config.language
+        zone = n.timezone or self.config.zone
+        currency = n.currency or self.config.currency
+        if (language, zone, currency) == (n.language, n.timezone, n.currency):
+            return n
+        return n._replace(language=language, timezone=zone, currency=currency)
 
 
 @asynccontextmanager

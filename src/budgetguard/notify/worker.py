@@ -247,7 +247,8 @@ class DeliveryWorker:
         transport = self._recipients.transports[recipient.kind]
         try:
             async with asyncio.timeout(self._options.send_limit):
-                await transport.send(claimed.notification, recipient, key=claimed.recipient)
+                notification = self._recipients.addressed(claimed)
+                await transport.send(notification, recipient, key=claimed.recipient)
         except SendFailed as error:
             self._fail(claimed, recipient, str(error), gone=error.gone)
         except TimeoutError:

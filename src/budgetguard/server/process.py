@@ -47,7 +47,13 @@ def delivery_channel(settings: Settings) -> Channel:
 
     JSON Lines when the logs are JSON, readable lines otherwise.
     """
-    return ConsoleChannel(sys.stdout, json_lines=settings.log_format == "json")
+    return ConsoleChannel(
+        sys.stdout,
+        json_lines=settings.log_format == "json",
+        language=settings.language,
+        zone=settings.timezone,
+        currency=settings.currency,
+    )
 
 
 def build_service(context: Context) -> tuple[FastAPI, Workers]:

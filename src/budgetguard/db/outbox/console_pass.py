@@ -31,6 +31,7 @@ from budgetguard.domain.delivery import Status
 _n = notifications.c
 _CONTENT = [_n.id, _n.kind, _n.shop_id, _n.shop_name, _n.month, _n.budget, _n.spent,
             _n.thresholds, _n.action, _n.evaluated_on, _n.created_at,
+            _n.timezone, _n.language, _n.currency, _n.evaluated_at,
             literal(1).label("attempts")]  # fmt: skip  # the attempt in progress, as a claim
 
 

@@ -106,6 +106,7 @@ _CONTENT = (
     *(notifications.c[name] for name in ("budget", "spent", "thresholds", "action")),
     notifications.c.evaluated_on,
     notifications.c.created_at,
+    *(notifications.c[name] for name in ("timezone", "language", "currency", "evaluated_at")),
 )
 _CLAIM = (
     deliveries.c.id.label("delivery_id"),

@@ -46,6 +46,11 @@ def to_notification(row: Any, *, attempted: int = 0) -> Notification:
         evaluated_on=row.evaluated_on,
         created_at=row.created_at,
         attempts=row.attempts + attempted,
+        # The shop's policy when queued (NULL on rows queued before policies: the settings').
+        timezone=row.timezone,
+        language=row.language,
+        currency=row.currency,
+        evaluated_at=row.evaluated_at,
     )
 
 

@@ -2,6 +2,9 @@
 
 A shop's name comes from the platform's table as it was written: the readable line shows its
 control characters escaped (domain/text.py), so a name cannot clear the screen or forge a line.
+
+The console speaks the platform's language (BUDGETGUARD_LANGUAGE), whatever the shop's: it is the
+operators' channel. JSON Lines stay language-neutral.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from budgetguard.domain.money import format_money
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.text import readable, safe_json
+from budgetguard.domain.wording import Voice, outcome, projection
+from budgetguard.notify.channels.voice import voice
 
 
 def as_json(notification: Notification) -> dict[str, Any]:
@@ -31,22 +35,40 @@ def as_json(notification: Notification) -> dict[str, Any]:
         "action": notification.action.value if notification.action else None,
         "date": notification.evaluated_on.isoformat(),
         "created_at": notification.created_at.isoformat(),
+        **_forecast_fields(notification),
     }
 
 
-def as_line(notification: Notification) -> str:
-    """Return the notification as one line for people."""
+def _forecast_fields(notification: Notification) -> dict[str, Any]:
+    seen = projection(notification)
+    if seen is None:
+        return {}
+    return {
+        "runs_out_on": seen.runs_out_on.isoformat(),
+        "month_end_percent": float(seen.month_end_percent),
+    }
+
+
+def as_line(notification: Notification, speaking: Voice | None = None) -> str:
+    """Return the notification as one line for people (English unless `speaking` says else)."""
     n = notification
-    head = (
-        f"{n.evaluated_on.isoformat()}  #{n.id} {readable(n.shop_name)} (shop {n.shop_id}), "
-        f"{n.month.label}: "
-        f"spent {format_money(n.spent)} of {format_money(n.budget)} ({n.percent} %)"
-    )
+    speaking = speaking or voice("en", n.currency)
+    _ = speaking.gettext
+    head = _("%(shop)s (shop %(shop_id)s), %(month)s: spent %(spent)s of %(budget)s (%(percent)s)")
+    head %= {
+        "shop": readable(n.shop_name),
+        "shop_id": n.shop_id,
+        "month": speaking.month(n.month),
+        "spent": speaking.money(n.spent),
+        "budget": speaking.money(n.budget),
+        "percent": speaking.percent(n.percent),
+    }
+    line = f"{n.evaluated_on.isoformat()}  #{n.id} {head} — {outcome(n, speaking)}"
     if n.kind is Kind.RESUMED:
-        return f"{head} — budget has headroom again — shop back online"
-    crossed = ", ".join(f"{t} %" for t in n.thresholds)
-    tail = " — shop paused" if n.action is Action.PAUSED else ""
-    return f"{head} — reached {crossed}{tail}"
+        return line + " — " + _("shop back online")
+    if n.action is Action.PAUSED:
+        return line + " — " + _("shop paused")
+    return line
 
 
 class ConsoleChannel:
@@ -54,12 +76,25 @@ class ConsoleChannel:
 
     name = "console"
 
-    def __init__(self, stream: TextIO, *, json_lines: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        json_lines: bool = False,
+        language: str = "en",
+        zone: str = "UTC",
+        currency: str | None = None,
+    ) -> None:
+        """`language`, `zone`, `currency`: the platform's (a notification queued before policies
+        names no zone or currency: the platform's are its)."""
         self._stream = stream
         self._json_lines = json_lines
+        self._language = language
+        self._zone = zone
+        self._currency = currency
 
     def deliver(self, batch: Sequence[Notification]) -> Mapping[int, str]:
-        render = self._render_json if self._json_lines else as_line
+        render = self._render_json if self._json_lines else self._render_line
         try:
             self._stream.write("".join(render(n) + "\n" for n in batch))
             self._stream.flush()
@@ -67,6 +102,18 @@ class ConsoleChannel:
             return {n.id: f"console: {type(error).__name__}: {error}"[:300] for n in batch}
         return {}
 
-    @staticmethod
-    def _render_json(notification: Notification) -> str:
-        return safe_json(json.dumps(as_json(notification), ensure_ascii=False))
+    def _render_line(self, notification: Notification) -> str:
+        n = self._completed(notification)
+        return as_line(n, voice(self._language, n.currency))
+
+    def _render_json(self, notification: Notification) -> str:
+        n = self._completed(notification)
+        return safe_json(json.dumps(as_json(n), ensure_ascii=False))
+
+    def _completed(self, notification: Notification) -> Notification:
+        n = notification
+        if n.timezone is None or n.currency is None:
+            return n._replace(
+                timezone=n.timezone or self._zone, currency=n.currency or self._currency
+            )
+        return n

@@ -1,14 +1,15 @@
-"""Slack incoming webhooks: a short message with the shop, month, percent, a bar, the action."""
+"""Slack incoming webhooks: a short message with the shop, month, percent, a bar, the action, in
+the notification's language (its recipient's, notify/recipients.py)."""
 
 from __future__ import annotations
 
 import json
 
-from budgetguard.domain.money import format_money
 from budgetguard.domain.notification import Kind, Notification
 from budgetguard.domain.recipients import Recipient
-from budgetguard.domain.wording import action_taken, progress_bar
+from budgetguard.domain.wording import action_taken, forecast_sentence, outcome, progress_bar
 from budgetguard.notify.channels.http import HttpClient
+from budgetguard.notify.channels.voice import voice
 
 
 def _escape(text: str) -> str:
@@ -16,18 +17,27 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_text(notification: Notification) -> str:
-    """Return the Slack message (mrkdwn)."""
+def slack_text(notification: Notification, *, zone: str = "UTC") -> str:
+    """Return the Slack message (mrkdwn); `zone`: the clock of a forecast queued without the
+    shop's (delivery fills the platform's in, notify/recipients.py)."""
     n = notification
-    if n.kind is Kind.RESUMED:
-        what = "budget has headroom again"
-    else:
-        what = "reached " + ", ".join(f"{t} %" for t in n.thresholds)
+    speaking = voice(n.language, n.currency)
+    _ = speaking.gettext
+    head = _("%(shop)s (shop %(shop_id)s) — %(month)s: %(what)s") % {
+        "shop": f"*{_escape(n.shop_name)}*",
+        "shop_id": n.shop_id,
+        "month": speaking.month(n.month),
+        "what": outcome(n, speaking, zone=zone),
+    }
+    spent = _("spent %(spent)s of %(budget)s") % {
+        "spent": speaking.money(n.spent),
+        "budget": speaking.money(n.budget),
+    }
+    last = forecast_sentence(n, speaking, zone=zone) if n.kind is Kind.FORECAST else None
     return (
-        f"*{_escape(n.shop_name)}* (shop {n.shop_id}) — {n.month.label}: {what}\n"
-        f"`{progress_bar(n.percent)}` {n.percent} % "
-        f"(spent {format_money(n.spent)} of {format_money(n.budget)})\n"
-        f"{action_taken(n)}"
+        f"{head}\n"
+        f"`{progress_bar(n.percent)}` {speaking.percent(n.percent)} ({spent})\n"
+        f"{last or action_taken(n, speaking)}"
     )
 
 
@@ -38,7 +48,8 @@ class SlackTransport:
         self._client = client
 
     async def send(self, notification: Notification, recipient: Recipient, *, key: str) -> None:
-        body = json.dumps({"text": slack_text(notification)}, ensure_ascii=False)
+        text = slack_text(notification)
+        body = json.dumps({"text": text}, ensure_ascii=False)
         headers = {"content-type": "application/json"}
         await self._client.post(recipient.target, content=body.encode(), headers=headers)
 

@@ -15,13 +15,19 @@ from standardwebhooks import Webhook
 
 from budgetguard.domain.notification import Kind, Notification
 from budgetguard.domain.recipients import Recipient
+from budgetguard.domain.wording import action_taken, headline, projection, subject
 from budgetguard.notify.channels.base import SendFailed
 from budgetguard.notify.channels.http import HttpClient
+from budgetguard.notify.channels.voice import voice
 
 PAYLOAD_VERSION = 1
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """Made once: `json.dumps` with options builds an encoder for every body."""
-EVENT_TYPES = {Kind.THRESHOLD: "budget.threshold_crossed", Kind.RESUMED: "budget.shop_resumed"}
+EVENT_TYPES = {
+    Kind.THRESHOLD: "budget.threshold_crossed",
+    Kind.RESUMED: "budget.shop_resumed",
+    Kind.FORECAST: "budget.forecast_exceeded",
+}
 
 
 def webhook_id(notification: Notification) -> str:
@@ -29,26 +35,39 @@ def webhook_id(notification: Notification) -> str:
 
 
 def payload(notification: Notification) -> dict[str, Any]:
-    """Return the webhook's JSON body: SPEC §4's fields, decimals as strings."""
+    """Return the webhook's JSON body: SPEC §4's fields, decimals as strings, the currency; a
+    forecast's projection; and, in the notification's language, `summary` (the subject line),
+    `message` (its first sentence) and `action_text` for people."""
     n = notification
+    data: dict[str, Any] = {
+        "notification_id": n.id,
+        "kind": n.kind.value,
+        "date": n.evaluated_on.isoformat(),
+        "shop_id": n.shop_id,
+        "shop_name": n.shop_name,
+        "month": str(n.month),
+        "budget": str(n.budget),
+        "spent": str(n.spent),
+        "currency": n.currency,
+        "percent": str(n.percent),
+        "thresholds": list(n.thresholds),
+        "action": n.action.value if n.action else None,
+    }
+    if n.kind is Kind.FORECAST:
+        seen = projection(n)
+        data["runs_out_on"] = seen.runs_out_on.isoformat() if seen else None
+        data["month_end_percent"] = str(seen.month_end_percent) if seen else None
+    speaking = voice(n.language, n.currency)
+    data["language"] = speaking.language
+    data["summary"] = subject(n, speaking)
+    data["message"] = headline(n, speaking)
+    data["action_text"] = action_taken(n, speaking)
     return {
         "type": EVENT_TYPES[n.kind],
         "version": PAYLOAD_VERSION,
         "id": webhook_id(n),
         "created_at": n.created_at.isoformat(),
-        "data": {
-            "notification_id": n.id,
-            "kind": n.kind.value,
-            "date": n.evaluated_on.isoformat(),
-            "shop_id": n.shop_id,
-            "shop_name": n.shop_name,
-            "month": str(n.month),
-            "budget": str(n.budget),
-            "spent": str(n.spent),
-            "percent": str(n.percent),
-            "thresholds": list(n.thresholds),
-            "action": n.action.value if n.action else None,
-        },
+        "data": data,
     }
 
 

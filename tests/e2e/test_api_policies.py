@@ -3,6 +3,7 @@ refusals naming the field, the audit trail, and the effective policy in the shop
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +132,7 @@ def test_delete_clears_the_whole_policy(shop: Api) -> None:
     ("body", "field"),
     [
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"timezone": "America"}, "timezone"),  # a directory of the zone database
         ({"language": "tlh"}, "language"),
         ({"currency": "EURO"}, "currency"),
         ({"currency": "XYZ"}, "currency"),
@@ -244,3 +246,23 @@ def test_a_spend_answer_carries_the_shops_policy(shop: Api) -> None:
     assert answer.status_code in {200, 201}, answer.text
     assert answer.json()["policy"]["language"] == "nl"
     assert answer.json()["policy"]["sources"]["language"] == "shop"
+
+
+def test_concurrent_patches_of_one_shop_all_land(shop: Api) -> None:
+    changes = [
+        {"thresholds": [50, 80, 100]},
+        {"timezone": "Pacific/Auckland"},
+        {"language": "es"},
+        {"currency": "NZD"},
+        {"forecast": False},
+        {"recurring_budget": "750.00"},
+    ]
+    with ThreadPoolExecutor(len(changes)) as pool:
+        answers = list(
+            pool.map(lambda body: shop.http.patch("/v1/shops/3/policy", json=body), changes)
+        )
+
+    assert [a.status_code for a in answers] == [200] * len(changes)
+    own = shop.http.get("/v1/shops/3/policy").json()["own"]
+    assert own == {**{k: v for change in changes for k, v in change.items()}, "pause_at": None}
+    assert len(_audit(shop)) == len(changes)

@@ -1,6 +1,6 @@
 """The ISO 4217 currency codes a policy may name: those CLDR knows (current and historic), as
 Babel formats them. Copied here so that the domain needs only the standard library;
-tests/unit/test_policy_currencies.py fails when the pinned Babel knows other codes."""
+tests/unit/test_policy_inputs.py fails when the pinned Babel knows other codes."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from budgetguard.db.catalog.policies import from_row
 from budgetguard.db.plumbing.keys import in_parts, one_of
 from budgetguard.db.schema.tables import alerts, budgets, pauses, policies, shops
 from budgetguard.domain.period import Month
-from budgetguard.domain.policy import PolicyDefaults, resolve
+from budgetguard.domain.policy import EffectivePolicy, PolicyDefaults, resolve
 from budgetguard.domain.standing import ShopStatus
 
 PAGE_SIZE = 1000
@@ -39,6 +39,7 @@ def status_rows(
     query = _query(connection.dialect.name, *filters, with_policy=defaults is not None)
     params = {"month": month.first_day, "after": after, "ids": list(shop_ids), "limit": limit}
     rows = connection.execute(query, params).all()
+    unset = None if defaults is None else resolve(None, defaults)  # most shops set nothing
     return [
         ShopStatus(
             shop_id=row.a_id,
@@ -50,7 +51,7 @@ def status_rows(
             paused_by_budgetguard=bool(row.paused),
             thresholds_fired=_thresholds(row.fired),
             has_budget=bool(row.has_budget),
-            policy=None if defaults is None else resolve(from_row(row), defaults),
+            policy=None if defaults is None else _policy(row, defaults, unset),
         )
         for row in rows
     ]
@@ -132,6 +133,12 @@ def _query(
     if paused is not None:
         query = query.where(pauses.c.shop_id.is_not(None) if paused else pauses.c.shop_id.is_(None))
     return query
+
+
+def _policy(row: Any, defaults: PolicyDefaults, unset: EffectivePolicy | None) -> EffectivePolicy:
+    if unset is not None and all(row._mapping[column.name] is None for column in _POLICY):
+        return unset
+    return resolve(from_row(row), defaults)
 
 
 def _thresholds(listed: str | None) -> tuple[int, ...]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from support.api import DEFAULT_POLICY
 from support.cli import cli_env, invoke, run
 from support.legacy import JULY_1, JUNE_30
 
@@ -70,7 +71,7 @@ def test_status_shows_each_shop_for_the_month(tmp_path: Path) -> None:
     assert quasar == {
         "shop_id": 2, "shop_name": "Fashion Quasar", "month": "2020-07", "budget": "670.00",
         "spent": "715.64", "percent": 106.81, "online": False, "paused_by_budgetguard": False,
-        "thresholds_fired": [50, 100], "problem": None,
+        "thresholds_fired": [50, 100], "problem": None, "policy": DEFAULT_POLICY,
     }  # fmt: skip
 
 

@@ -17,6 +17,14 @@ from support.server import Bell
 from support.world import World
 
 JUNE = "2020-06"
+DEFAULT_POLICY = {
+    "thresholds": [50, 100], "pause_at": 100, "timezone": "UTC", "language": "en",
+    "currency": None, "forecast": True, "recurring_budget": None,
+    "sources": {"thresholds": "default", "pause_at": "default", "timezone": "default",
+                "language": "default", "currency": "default", "forecast": "default",
+                "recurring_budget": "none"},
+}  # fmt: skip
+"""The effective policy of a shop that has none, under the default settings."""
 IN_JUNE = "2020-06-20T10:00:00Z"  # the world's clock stands on 2020-06-30: June is current
 
 

@@ -32,6 +32,7 @@ COMMANDS = {
     "deliver": "budgetguard.cli.deliveries:deliver_app",
     "db": "budgetguard.cli.db:db_app",
     "contacts": "budgetguard.cli.contacts:contacts_app",
+    "policy": "budgetguard.cli.policies:policy_app",
     "deliveries": "budgetguard.cli.deliveries:deliveries_app",
 }
 

@@ -62,6 +62,7 @@ def status_json(row: ShopStatus) -> dict[str, Any]:
         "paused_by_budgetguard": row.paused_by_budgetguard,
         "thresholds_fired": list(row.thresholds_fired),
         "problem": row.problem,
+        "policy": None if row.policy is None else row.policy.as_dict(),
     }
 
 

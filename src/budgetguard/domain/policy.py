@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from budgetguard.domain.currencies import CURRENCIES
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 LANGUAGES = ("en", "de", "fr", "it", "es", "nl")
@@ -260,13 +261,10 @@ def _known_zone(name: str) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a directory
         return False
     return True
 
 
-@cache
 def _known_currency(code: str) -> bool:
-    from babel.numbers import is_currency  # noqa: PLC0415 - only when a currency is checked
-
-    return bool(is_currency(code))
+    return code in CURRENCIES

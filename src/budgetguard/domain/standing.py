@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from budgetguard.domain.money import percent_of, unusable_reason
 from budgetguard.domain.period import Month
+from budgetguard.domain.policy import EffectivePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,8 @@ class ShopStatus:
     paused_by_budgetguard: bool
     thresholds_fired: tuple[int, ...]
     has_budget: bool
+    policy: EffectivePolicy | None = None
+    """The shop's effective policy, when the reader asked for it (the settings' defaults)."""
 
     @property
     def problem(self) -> str | None:

@@ -62,14 +62,26 @@ def shop_page(
     """Return a page of shops, in id order after `after`, with their standing for `month`."""
     with reading(context) as connection:
         return status_rows(
-            connection, month=month, after=after, limit=limit, online=online, paused=paused
+            connection,
+            month=month,
+            after=after,
+            limit=limit,
+            online=online,
+            paused=paused,
+            defaults=context.settings.policy_defaults,
         )
 
 
 def shop_standing(*, context: Context, shop_id: int, month: Month) -> ShopStatus:
     """Return the shop's standing for `month`; refuse an unknown shop."""
     with reading(context) as connection:
-        found = status_rows(connection, month=month, shop_ids=[shop_id], limit=1)
+        found = status_rows(
+            connection,
+            month=month,
+            shop_ids=[shop_id],
+            limit=1,
+            defaults=context.settings.policy_defaults,
+        )
     if not found:
         raise _no_shop(shop_id)
     return found[0]
@@ -93,7 +105,8 @@ def budget_page(
         first_days = budget_months(
             connection, shop_id, after=after.first_day if after else None, limit=limit
         )
-        return standings(connection, {Month.of(day): {shop_id} for day in first_days})
+        wanted = {Month.of(day): {shop_id} for day in first_days}
+        return standings(connection, wanted, defaults=context.settings.policy_defaults)
 
 
 def put_shop(*, context: Context, shop_id: int, name: str, online: bool) -> Saved:
@@ -138,7 +151,10 @@ def _evaluated(
             now=context.clock(),
             zone=settings.zone,
         )
-    (standing,) = status_rows(connection, month=month, shop_ids=[shop_id], limit=1)
+    defaults = context.settings.policy_defaults
+    (standing,) = status_rows(
+        connection, month=month, shop_ids=[shop_id], limit=1, defaults=defaults
+    )
     return Saved(standing, created, queued)
 
 

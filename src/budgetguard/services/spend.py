@@ -109,7 +109,7 @@ def _apply(
             now=now,
             zone=zone,
         )
-    report.standings = standings(connection, touched)
+    report.standings = standings(connection, touched, defaults=context.settings.policy_defaults)
     return report
 
 

@@ -105,11 +105,11 @@ def _answer(context: Context, connection: Connection, plan: _Plan, now: datetime
         wanted = {i: budget for i, (budget, _) in round_.items()}
         if number == len(plan.rounds):
             wanted |= plan.repeats
-        found = _standings(connection, set(wanted.values()))
+        found = _standings(context, connection, set(wanted.values()))
         for i, budget in wanted.items():
             plan.outcomes[i] = _report(i in round_, found.get(budget), queued.get(i))
     if not plan.rounds and plan.repeats:
-        found = _standings(connection, set(plan.repeats.values()))
+        found = _standings(context, connection, set(plan.repeats.values()))
         for i, budget in plan.repeats.items():
             plan.outcomes[i] = _report(False, found.get(budget), None)
 
@@ -191,11 +191,14 @@ def _write_and_evaluate(
     return {i: queued if n == 0 else ChunkResult() for n, i in enumerate(evaluated)}
 
 
-def _standings(connection: Connection, wanted: set[Budget]) -> dict[Budget, ShopStatus]:
+def _standings(
+    context: Context, connection: Connection, wanted: set[Budget]
+) -> dict[Budget, ShopStatus]:
     by_month: dict[Month, set[int]] = defaultdict(set)
     for month, shop_id in wanted:
         by_month[month].add(shop_id)
-    return {(s.month, s.shop_id): s for s in standings(connection, by_month)}
+    defaults = context.settings.policy_defaults
+    return {(s.month, s.shop_id): s for s in standings(connection, by_month, defaults=defaults)}
 
 
 def _report(applied: bool, standing: ShopStatus | None, queued: ChunkResult | None) -> Outcome:

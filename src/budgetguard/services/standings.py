@@ -27,7 +27,12 @@ def shop_status(
     while True:
         with reading(context) as connection:
             page = status_rows(
-                connection, month=month, after=after, shop_ids=shop_ids, limit=PAGE_SIZE
+                connection,
+                month=month,
+                after=after,
+                shop_ids=shop_ids,
+                limit=PAGE_SIZE,
+                defaults=context.settings.policy_defaults,
             )
         yield from page
         if len(page) < PAGE_SIZE:

@@ -13,6 +13,7 @@ from budgetguard.api.routes import (
     deliveries,
     notifications,
     operations,
+    policies,
     shops,
     spend,
 )
@@ -20,5 +21,5 @@ from budgetguard.api.routes import (
 health = operations.router
 
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(caller)])
-for area in (spend, shops, contacts, deliveries, notifications, checks):
+for area in (spend, shops, policies, contacts, deliveries, notifications, checks):
     v1.include_router(area.router)

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, StrictBool
 
 from budgetguard.api.schemas.common import Body
 from budgetguard.api.schemas.fields import BudgetAmount, MoneyOut, PercentOut, ShopName
+from budgetguard.api.schemas.policies import EffectivePolicyOut
 from budgetguard.domain.standing import ShopStatus
 
 
@@ -31,6 +32,11 @@ class Standing(BaseModel):
     paused_by_budgetguard: bool
     thresholds_fired: list[int]
     problem: str | None = Field(description="Why the budget row cannot be evaluated, if so.")
+    policy: EffectivePolicyOut | None = Field(
+        default=None,
+        description="The shop's effective policy: its own values over the settings, each with "
+        "its source (as GET /v1/shops/{id}/policy shows it).",
+    )
 
     @classmethod
     def of(cls, status: ShopStatus) -> Standing:
@@ -45,4 +51,5 @@ class Standing(BaseModel):
             paused_by_budgetguard=status.paused_by_budgetguard,
             thresholds_fired=list(status.thresholds_fired),
             problem=status.problem,
+            policy=None if status.policy is None else EffectivePolicyOut.of(status.policy),
         )

@@ -46,9 +46,10 @@ def ensure_bits(connection: Connection, thresholds: Iterable[int]) -> dict[int, 
     taken = connection.execute(select(func.max(threshold_bits.c.bit))).scalar()
     first = 0 if taken is None else int(taken) + 1
     if first + len(missing) > MAX_BITS:
-        raise Unacceptable(
-            f"thresholds: at most {MAX_BITS} distinct threshold values can be in use across all "
-            f"policies and the settings; {', '.join(map(str, missing))} would be too many"
+        raise Unacceptable.of_field(
+            "thresholds",
+            f"at most {MAX_BITS} distinct threshold values can be in use across all policies "
+            f"and the settings; {', '.join(map(str, missing))} would be too many",
         )
     rows = [{"threshold": t, "bit": first + i} for i, t in enumerate(missing)]
     connection.execute(insert(threshold_bits), rows)

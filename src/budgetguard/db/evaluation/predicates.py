@@ -140,7 +140,7 @@ class Rules:
         # crossed & (mask | fired) != fired: one sum over the thresholds per row (the hot path).
         done = self.fired_bits(fired)
         watched = self.terms.threshold_mask().op("|")(done)
-        return self.crossed_bits().op("&")(watched) != done
+        return self.crossed_bits().self_group().op("&")(watched) != done
 
     def fired(self) -> FiredState:
         """Per budget row of the scope: its fired thresholds and claim (state.py: the shape

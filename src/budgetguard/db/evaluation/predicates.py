@@ -149,7 +149,7 @@ class Rules:
         """A fired threshold is no longer crossed (to re-arm, whether the shop lists it or
         not), or one of the shop's thresholds is crossed and has not fired. A threshold the
         shop no longer lists stays recorded while crossed, and is ignored."""
-        # crossed & (mask | fired) != fired: one sum over the thresholds per row (the hot path).
+        # crossed & (mask | fired) != fired: the thresholds tested once per row (the hot path).
         done = self.fired_bits(fired)
         watched = self.terms.threshold_mask().op("|")(done)
         return self.crossed_bits().self_group().op("&")(watched) != done

@@ -145,13 +145,13 @@ class Rules:
             below |= self.bits[threshold]
         return case(*whens, else_=whole(below))
 
-    def changed(self, fired: FiredState) -> ColumnElement[bool]:
+    def changed(self, fired: FiredState, terms: ShopTerms) -> ColumnElement[bool]:
         """A fired threshold is no longer crossed (to re-arm, whether the shop lists it or
         not), or one of the shop's thresholds is crossed and has not fired. A threshold the
         shop no longer lists stays recorded while crossed, and is ignored."""
         # crossed & (mask | fired) != fired: the thresholds tested once per row (the hot path).
         done = self.fired_bits(fired)
-        watched = self.terms.threshold_mask().op("|")(done)
+        watched = terms.threshold_mask().op("|")(done)
         return self.crossed_bits().self_group().op("&")(watched) != done
 
     def fired(self) -> FiredState:
@@ -161,11 +161,16 @@ class Rules:
             return LookedUpState(self.bits)
         return self.aggregated()
 
-    def aggregated(self) -> FiredState:
+    def aggregated(self) -> AggregatedState:
         """The scope's alert state aggregated per shop, on every database: what `findings`
         reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower)."""
-        numeric_sum = self.dialect == "postgresql"
-        return AggregatedState(self.bits, self.covers, month_param(), numeric_sum=numeric_sum)
+        return AggregatedState(
+            self.bits,
+            self.covers,
+            month_param(),
+            numeric_sum=self.dialect == "postgresql",
+            with_policies=self.dialect in LOOKED_UP,
+        )
 
     @staticmethod
     def fired_bits(fired: FiredState) -> ColumnElement[int]:

@@ -37,11 +37,17 @@ class ShopTerms:
     beside its default (`every_zone`: the pass holds every zone in use; no filter)."""
 
     def __init__(
-        self, zones: int, *, every_zone: bool, shop_id: ColumnElement[int] | None = None
+        self,
+        zones: int,
+        *,
+        every_zone: bool,
+        shop_id: ColumnElement[int] | None = None,
+        source: FromClause | None = None,
     ) -> None:
         self.zones = zones
         self.every_zone = every_zone
         self._shop_id = shop_id
+        self._source = source
 
     @staticmethod
     def join(source: FromClause) -> FromClause:
@@ -53,7 +59,14 @@ class ShopTerms:
         a joined UPDATE, which cannot outer-join (the resumes)."""
         return ShopTerms(self.zones, every_zone=self.every_zone, shop_id=shop_id)
 
+    def read_from(self, source: FromClause) -> ShopTerms:
+        """The same terms read from `source`'s columns of the policy's names (a subquery that
+        carries them, already joined by the statement)."""
+        return ShopTerms(self.zones, every_zone=self.every_zone, source=source)
+
     def _field(self, name: str) -> ColumnElement[Any]:
+        if self._source is not None:
+            return self._source.c[name]
         column = policies.c[name]
         if self._shop_id is None:
             return column

@@ -105,7 +105,8 @@ class EvaluationSql(Rules):
         seconds a chunk while its statistics still think bg_alerts empty.
         """
         fired, valid = self.aggregated(), self.valid()
-        resume_point = self.resume_point(fired.claim_threshold())
+        source, terms = fired.join_policies(budgets, self.terms)
+        resume_point = self.resume_point(fired.claim_threshold(), terms)
         headroom = and_(fired.claimed(), ~self.crossed(resume_point))
         unusable = (
             select(
@@ -125,8 +126,8 @@ class EvaluationSql(Rules):
                 no_amount.label("spent"),
                 whole(1).label("usable"),
             )
-            .select_from(fired.join(self.terms.join(budgets)))
-            .where(self.in_month(), valid, or_(self.changed(fired), headroom))
+            .select_from(source)
+            .where(self.in_month(terms), valid, or_(self.changed(fired, terms), headroom))
         )
         if self.dialect != "postgresql":
             change = select(change.limit(1).subquery("first_change"))

@@ -22,17 +22,22 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     FromClause,
+    Integer,
     and_,
     case,
+    cast,
     func,
+    null,
     select,
     union_all,
 )
 
 from budgetguard.db.evaluation.literals import bit_sum, whole
-from budgetguard.db.schema.tables import alerts, budgets, pauses
+from budgetguard.db.evaluation.shop_terms import ShopTerms
+from budgetguard.db.schema.tables import alerts, budgets, pauses, policies
 
 
 class FiredState(Protocol):
@@ -53,28 +58,70 @@ class FiredState(Protocol):
     def claimed(self) -> ColumnElement[bool]:
         """budgetguard paused the row's shop and still claims it."""
 
+    def claim_threshold(self) -> ColumnElement[int]:
+        """The threshold the claim paused the shop at (NULL: a claim older than issue 9)."""
+
+
+POLICY_FIELDS = ("threshold_mask", "pause_mask", "timezone")
+"""The policy columns the aggregated state carries (what `findings` reads of a shop's policy)."""
+
 
 class AggregatedState:
-    """The scope's alerts and claims, summed per shop, outer-joined once."""
+    """The scope's alerts and claims (and, `with_policies`, policies) aggregated per shop,
+    outer-joined once.
+
+    With `with_policies` (MySQL/MariaDB), the policies ride along (`policy_terms`): read by the
+    scope's range like the alerts, not by a key lookup per budget row: at 1M shops, 10 % with a
+    policy, the lookups cost a third of a no-change evaluation's findings (2.7 s against 2.3 s
+    for the evaluation). PostgreSQL hash-joins bg_policies instead, which is cheaper there
+    (0.31 s against 0.39 s at 200k).
+    """
 
     def __init__(
         self,
         bits: dict[int, int],
         covers: Callable[[ColumnElement[int]], ColumnElement[bool]],
         month: ColumnElement[Any],
+        *,
+        numeric_sum: bool = False,
+        with_policies: bool = False,
     ) -> None:
         self._bits = bits
+        self._with_policies = with_policies
+        fields = POLICY_FIELDS if with_policies else ()
         weight = case(bits, value=alerts.c.threshold, else_=whole(0))
-        fired = select(alerts.c.shop_id, weight.label("bits"), whole(0).label("claimed")).where(
-            alerts.c.month == month, covers(alerts.c.shop_id)
-        )
-        claimed = select(pauses.c.shop_id, whole(0), whole(1)).where(covers(pauses.c.shop_id))
-        both = union_all(fired, claimed).subquery("state")
+        no_threshold = cast(null(), Integer)
+        no_policy = [cast(null(), policies.c[f].type).label(f) for f in fields]
+        fired = select(
+            alerts.c.shop_id,
+            weight.label("bits"),
+            whole(0).label("claimed"),
+            no_threshold.label("claim_threshold"),
+            *no_policy,
+        ).where(alerts.c.month == month, covers(alerts.c.shop_id))
+        claimed = select(
+            pauses.c.shop_id, whole(0), whole(1), pauses.c.threshold, *no_policy
+        ).where(covers(pauses.c.shop_id))
+        policy = select(
+            policies.c.shop_id,
+            whole(0),
+            whole(0),
+            no_threshold,
+            *(policies.c[f] for f in fields),
+        ).where(covers(policies.c.shop_id))
+        parts = [fired, claimed, policy] if with_policies else [fired, claimed]
+        both = union_all(*parts).subquery("state")
+        total: ColumnElement[int] = func.sum(both.c.bits)
+        if numeric_sum:
+            # PostgreSQL's sum(bigint) is NUMERIC, which has no `&`.
+            total = cast(total, BigInteger)
         self._state = (
             select(
                 both.c.shop_id,
-                func.sum(both.c.bits).label("bits"),
+                total.label("bits"),
                 func.max(both.c.claimed).label("claimed"),
+                func.max(both.c.claim_threshold).label("claim_threshold"),
+                *(func.max(both.c[f]).label(f) for f in fields),
             )
             .group_by(both.c.shop_id)
             .subquery("fired")
@@ -88,11 +135,21 @@ class AggregatedState:
     def bits(self) -> ColumnElement[int]:
         return func.coalesce(self._state.c.bits, whole(0))
 
+    def join_policies(self, source: FromClause, terms: ShopTerms) -> tuple[FromClause, ShopTerms]:
+        """`source` (which holds t_budgets) with the state and the shop's policy joined, and
+        `terms` reading that policy: from the state's columns when it carries them."""
+        if self._with_policies:
+            return self.join(source), terms.read_from(self._state)
+        return self.join(terms.join(source)), terms
+
     def has_fired(self, threshold: int) -> ColumnElement[bool]:
         return self.bits().op("&")(whole(self._bits[threshold])) != whole(0)
 
     def claimed(self) -> ColumnElement[bool]:
         return self._state.c.claimed == whole(1)
+
+    def claim_threshold(self) -> ColumnElement[int]:
+        return self._state.c.claim_threshold
 
 
 class LookedUpState:
@@ -128,3 +185,6 @@ class LookedUpState:
 
     def claimed(self) -> ColumnElement[bool]:
         return self._claim.c.shop_id.is_not(None)
+
+    def claim_threshold(self) -> ColumnElement[int]:
+        return self._claim.c.threshold

@@ -1,0 +1,235 @@
+"""Forecast alerts (issue 9 §5) as SQL, in the caller's transaction: the sweep's chunk queues
+them after its threshold alerts, in the same transaction.
+
+A valid budget row of the scope gets one `forecast` notification when its shop has forecasts on,
+at least BUDGETGUARD_FORECAST_MIN_DAYS days of the month have passed on the shop's clock, the
+limit (the shop's pause threshold; 100 for a soft limit) is not crossed yet, the pace so far
+reaches it by the month's end (`spent * 100 * month_seconds >= budget * limit * elapsed`, as
+domain/forecast.reaches) and no forecast was recorded for the shop this month. `bg_forecasts`
+records it: its primary key (month, shop) makes a second forecast of the month impossible,
+whatever runs concurrently.
+
+The limit is read from the shop's pause mask: a CASE over every threshold with a bit (the
+universe of `bg_threshold_bits`), so the statements are built once per universe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, cached_property
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    FromClause,
+    Insert,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+from budgetguard.db.catalog.policies import SOFT_LIMIT_MASK
+from budgetguard.db.evaluation.literals import whole
+from budgetguard.db.evaluation.shop_terms import ShopTerms
+from budgetguard.db.plumbing.keys import one_of
+from budgetguard.db.plumbing.types import UtcDateTime
+from budgetguard.db.schema.tables import budgets, forecasts, notifications, shops
+from budgetguard.domain.delivery import Status
+from budgetguard.domain.errors import ConcurrentChange
+from budgetguard.domain.forecast import DAY_SECONDS
+from budgetguard.domain.notification import Kind
+
+SOFT_LIMIT_PERCENT = 100
+"""What a soft limit's forecast projects to: the whole budget."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastShape:
+    """What a forecast statement is built for: the database, a scope narrowed to listed shops
+    or not, the zones the pass tells apart, and every threshold's bit (threshold, bit)."""
+
+    dialect: str
+    narrowed: bool
+    zones: int
+    every_zone: bool
+    universe: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(
+        cls, dialect: str, bits: Mapping[int, int], *, narrowed: bool, shape: tuple[int, bool]
+    ) -> ForecastShape:
+        """The shape for `bits` (db/catalog/policies.threshold_bits_of) and a pass's `shape`
+        (db/evaluation/shop_terms.shape)."""
+        zones, every_zone = shape
+        return cls(dialect, narrowed, zones, every_zone, tuple(sorted(bits.items())))
+
+
+@cache
+def forecast_sql(shape: ForecastShape) -> ForecastSql:
+    """The forecast statements of `shape`, built once per process."""
+    return ForecastSql(shape)
+
+
+def forecast_params(*, min_days: int, evaluated_at: datetime) -> dict[str, Any]:
+    """The forecast statements' own parameters, beside the scope's, the stamp's and the pass's.
+
+    Never at the month's first instant, even with no minimum: no time elapsed, no pace.
+    """
+    return {"forecast_min_seconds": max(1, min_days * DAY_SECONDS), "evaluated_at": evaluated_at}
+
+
+def forecasts_due(connection: Connection, sql: ForecastSql, params: dict[str, Any]) -> bool:
+    """Whether a forecast of the scope is due (the chunk's cheap "needs work" read)."""
+    return connection.execute(sql.first_due, params).first() is not None
+
+
+def fire_forecasts(connection: Connection, sql: ForecastSql, params: dict[str, Any]) -> int:
+    """Queue the forecasts of the scope that are due and record them; return how many."""
+    queued: int = connection.execute(sql.queue, params).rowcount
+    if queued:
+        recorded: int = connection.execute(sql.record, params).rowcount
+        if recorded != queued:
+            # A budget row changed between the two statements (InnoDB's locking reads read the
+            # newest rows): decide again.
+            raise ConcurrentChange(f"forecasts: {recorded} recorded, {queued} queued")
+    return queued
+
+
+class ForecastSql:
+    """The statements of a chunk's forecasts (see the module's docstring)."""
+
+    def __init__(self, shape: ForecastShape) -> None:
+        self.shape = shape
+        self.terms = ShopTerms(shape.zones, every_zone=shape.every_zone)
+
+    # --- the rule ------------------------------------------------------------------------------
+
+    def limit(self) -> ColumnElement[int]:
+        """The percentage projected: the pause threshold, or 100 for a soft limit (NULL for a
+        mask no threshold has: never due)."""
+        return self._by_pause_mask(whole)
+
+    def limit_text(self) -> ColumnElement[str]:
+        """The limit as a notification's `thresholds` text."""
+        return self._by_pause_mask(lambda t: literal(str(t), String))
+
+    def _by_pause_mask(self, value: Callable[[int], ColumnElement[Any]]) -> ColumnElement[Any]:
+        limits = {SOFT_LIMIT_MASK: SOFT_LIMIT_PERCENT} | {
+            1 << bit: threshold for threshold, bit in self.shape.universe
+        }
+        # A simple CASE: the shop's mask is computed once, then looked up.
+        whens = {whole(m): value(t) for m, t in limits.items()}
+        return case(whens, value=self.terms.pause_mask(), else_=null())
+
+    def _amount(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        if self.shape.dialect == "sqlite":
+            # SQLite holds DECIMAL(10,2) as REAL: compare whole cents as 64-bit integers, which
+            # hold every product below exactly (cents < 10^10, limit <= 340, seconds < 2.7e6).
+            return cast(func.round(column * whole(100)), Integer)
+        return column
+
+    def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        """`column` (a shop id) lies in the scope (as the rules' `covers`)."""
+        bounds = [
+            column > bindparam("after", type_=BigInteger()),
+            column <= bindparam("upto", type_=BigInteger()),
+        ]
+        if self.shape.narrowed:
+            bounds.append(one_of(column, self.shape.dialect, "ids"))
+        return and_(*bounds)
+
+    def due(self) -> ColumnElement[bool]:
+        """A budget row of the scope whose forecast is due now (needs t_budgets and bg_policies
+        joined: `ShopTerms.join`)."""
+        terms, limit = self.terms, self.limit()
+        spent = self._amount(budgets.c.a_amount_spent)
+        budget = self._amount(budgets.c.a_budget_amount)
+        elapsed = terms.elapsed_seconds()
+        recorded = exists().where(
+            forecasts.c.month == budgets.c.a_month, forecasts.c.shop_id == budgets.c.a_shop_id
+        )
+        return and_(
+            budgets.c.a_month == bindparam("month", type_=Date()),
+            self.covers(budgets.c.a_shop_id),
+            terms.in_pass(),
+            budgets.c.a_budget_amount > whole(0),
+            budgets.c.a_amount_spent > whole(0),
+            terms.forecast(),
+            elapsed >= bindparam("forecast_min_seconds", type_=BigInteger()),
+            spent * whole(100) < budget * limit,  # not crossed yet
+            spent * whole(100) * terms.month_seconds() >= budget * limit * elapsed,
+            ~recorded,
+        )
+
+    def _source(self) -> FromClause:
+        return ShopTerms.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id))
+
+    # --- the statements ------------------------------------------------------------------------
+
+    @cached_property
+    def first_due(self) -> Select[Any]:
+        """One budget row, if any, whose forecast is due."""
+        source = ShopTerms.join(budgets)
+        return select(budgets.c.a_shop_id).select_from(source).where(self.due()).limit(1)
+
+    @cached_property
+    def queue(self) -> Insert:
+        """Queue a `forecast` notification for every budget row whose forecast is due."""
+        content = self._content()
+        query = select(*(e.label(n) for n, e in content.items())).select_from(self._source())
+        insert = notifications.insert().from_select(list(content), query.where(self.due()))
+        return insert.execution_options(preserve_rowcount=True)
+
+    @cached_property
+    def record(self) -> Insert:
+        """Record the forecasts `queue` queued (run after it, in the same transaction)."""
+        query = (
+            select(budgets.c.a_month, budgets.c.a_shop_id, _now())
+            .select_from(ShopTerms.join(budgets))
+            .where(self.due())
+        )
+        insert = forecasts.insert().from_select(["month", "shop_id", "fired_at"], query)
+        return insert.execution_options(preserve_rowcount=True)
+
+    def _content(self) -> dict[str, ColumnElement[Any]]:
+        """A forecast notification's columns: a threshold notification's, with the limit as its
+        one threshold and no action."""
+        terms = self.terms
+        return {
+            "evaluation_id": bindparam("evaluation_id", type_=notifications.c.evaluation_id.type),
+            "kind": literal(Kind.FORECAST.value),
+            "shop_id": budgets.c.a_shop_id,
+            "shop_name": shops.c.a_name,
+            "month": budgets.c.a_month,
+            "budget": budgets.c.a_budget_amount,
+            "spent": budgets.c.a_amount_spent,
+            "thresholds": self.limit_text(),
+            "action": null(),
+            "evaluated_on": terms.today(),
+            "created_at": _now(),
+            "status": literal(Status.PENDING.value),
+            "attempts": literal(0),
+            "next_attempt_at": _now(),
+            "timezone": terms.zone(),
+            "language": terms.language(),
+            "currency": terms.currency(),
+            "evaluated_at": bindparam("evaluated_at", type_=UtcDateTime()),
+        }
+
+
+def _now() -> ColumnElement[Any]:
+    return bindparam("now", type_=UtcDateTime())

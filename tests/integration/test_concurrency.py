@@ -14,11 +14,14 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
+from budgetguard.config import Settings
+from budgetguard.db.catalog.policies import ensure_bits
 from budgetguard.db.evaluation.chunk import evaluate_chunk
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.shop_terms import pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.schema.tables import alerts, deliveries, evaluations, notifications
-from budgetguard.domain.thresholds import ThresholdPolicy
+from budgetguard.domain.shop_clock import month_passes
 from budgetguard.services.uow import transaction
 from support.cli import cli_env, command, run
 from support.platform import assert_consistent, expected_for_population, populate
@@ -137,18 +140,23 @@ def test_two_unserialised_transactions_on_one_chunk_fire_each_alert_once(engine:
     """Without the evaluation lock, row locks and keys stop a double firing: the loser waits and
     sees the winner's work, or collides with its keys, rolls back and retries."""
     populate(engine, shops_count=30, month="2020-06")
-    sql = evaluation_sql(ThresholdPolicy.of([50, 100], 100), engine.dialect.name, narrowed=False)
-    scope = ChunkScope(date(2020, 6, 1), None, None)
     now = datetime(2020, 6, 30, tzinfo=UTC)
+    defaults = Settings().policy_defaults
+    with engine.begin() as connection:
+        bits = ensure_bits(connection, defaults.thresholds)
+    sql = evaluation_sql(tuple(sorted(bits.items())), engine.dialect.name, narrowed=False)
+    (june,) = month_passes(now, defaults.timezone, [])
+    terms = pass_params(june, defaults, bits)
+    scope = ChunkScope(date(2020, 6, 1), None, None, terms=terms)
     results: list[object] = []
     with engine.connect() as first, engine.connect() as second:
         first.begin()
-        evaluate_chunk(first, sql, scope, Stamp(1, now, now.date()))  # holds its writes open
+        evaluate_chunk(first, sql, scope, Stamp(1, now, now))  # holds its writes open
         rival = threading.Thread(
             target=lambda: results.append(
                 transaction(
                     second,
-                    lambda c: evaluate_chunk(c, sql, scope, Stamp(2, now, now.date())),
+                    lambda c: evaluate_chunk(c, sql, scope, Stamp(2, now, now)),
                     what="rival",
                 )
             )

@@ -45,3 +45,6 @@ class EvaluationReport(ChunkResult):
     month: Month
     evaluated_at: datetime
     budgets: int = 0
+    passes: list[EvaluationReport] = field(default_factory=list)
+    """Each month's own report when the evaluation made several passes (shops' time zones in
+    different months at the instant); empty for the usual one pass."""

@@ -85,6 +85,11 @@ class MonthPass:
         return self.clocks[0]
 
     @property
+    def holds_default(self) -> bool:
+        """The settings' zone is one of the pass's: the pass of the platform's month."""
+        return any(clock.zone == self.default_zone for clock in self.clocks)
+
+    @property
     def others(self) -> tuple[ZoneClock, ...]:
         """The clocks other than `default`, each told apart in SQL by its zone name."""
         first = self.default

@@ -1,9 +1,12 @@
 """Use cases of the evaluation: every budget of a month (the sweep), and `check`.
 
-The sweep holds the evaluation lock on one connection (one evaluation at a time per database),
-records itself in bg_evaluations, splits the month into chunks of shops and evaluates each
-chunk in one REPEATABLE READ transaction of its own, on `BUDGETGUARD_EVALUATION_WORKERS`
-connections at once (db/evaluation/chunk.py says what a chunk does).
+The sweep holds the evaluation lock on one connection (one evaluation at a time per database).
+It evaluates each shop for the month that contains the instant on the shop's clock: one pass
+per such month (domain/shop_clock.month_passes; one, or two around a turn of the month), each
+recorded as its own row of bg_evaluations. A pass splits its month into chunks of shops and
+evaluates each chunk in one REPEATABLE READ transaction of its own, on
+`BUDGETGUARD_EVALUATION_WORKERS` connections at once (db/evaluation/chunk.py says what a chunk
+does); every statement of a pass takes the pass's parameters (shop_terms.pass_params).
 """
 
 from __future__ import annotations
@@ -11,13 +14,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.catalog import policies
 from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import evaluate_chunk
+from budgetguard.db.evaluation.predicates import Universe
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.shop_terms import ShopTerms, pass_params, shape
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.maintenance.prune import alerts_pruned_before
 from budgetguard.db.plumbing.chunk_pool import ChunkPool
@@ -27,6 +34,7 @@ from budgetguard.domain.delivery import DeliveryReport
 from budgetguard.domain.errors import Conflict
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport, Progress
 from budgetguard.domain.period import Month
+from budgetguard.domain.shop_clock import MonthPass, month_passes, zone_clock
 from budgetguard.services.database import open_database
 from budgetguard.services.deliveries import Delivery, deliver_queued
 from budgetguard.services.uow import Context, Isolation, connection, transaction
@@ -58,50 +66,122 @@ def evaluate_month(
     on_progress: Progress | None = None,
     lock_timeout: float | None = None,
 ) -> EvaluationReport:
-    """Evaluate every budget of the month containing `at`; queue, pause and resume (SPEC §3).
+    """Evaluate every shop's budget of the month containing `at` on the shop's clock; queue,
+    pause and resume (SPEC §3, each shop with its own policy).
 
-    `lock_timeout` overrides BUDGETGUARD_LOCK_TIMEOUT (the service waits less than cron).
+    Returns the passes' sum, named after the pass of the platform's month; `passes` lists each
+    when there were several. `lock_timeout` overrides BUDGETGUARD_LOCK_TIMEOUT (the service
+    waits less than cron).
     """
     settings = context.settings
-    month = Month.containing(at, settings.zone)
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
+    reports: list[EvaluationReport] = []
     with (
         connection(context.engine, Isolation.DEFAULT) as lead,
         evaluation_lock(lead, timeout=timeout),
     ):
-        report = transaction(lead, lambda c: _start(c, context, month, at), what="evaluation")
-        try:
-            _sweep(context, lead, report, on_progress)
-        except BaseException:
-            _record_failure(context, lead, report)
-            raise
-        transaction(lead, lambda c: _finish(c, context, report, "completed"), what="evaluation")
+        plan = transaction(lead, lambda c: _plan(c, context, at), what="evaluation")
+        for month_pass in plan.passes:
+            reports.append(_evaluate_pass(context, lead, plan, month_pass, on_progress))
+    return _summed(reports, plan)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """An evaluation's universe of thresholds (threshold, bit) and its month passes."""
+
+    at: datetime
+    bits: dict[int, int]
+    passes: list[MonthPass]
+
+    @property
+    def universe(self) -> Universe:
+        return tuple(sorted(self.bits.items()))
+
+
+def _plan(connected: Connection, context: Context, at: datetime) -> _Plan:
+    settings = context.settings
+    bits = policies.ensure_bits(connected, settings.policy.thresholds)
+    zones = policies.zones_in_use(connected)
+    return _Plan(at, bits, month_passes(at, settings.timezone, zones))
+
+
+def _evaluate_pass(
+    context: Context,
+    lead: Connection,
+    plan: _Plan,
+    month_pass: MonthPass,
+    on_progress: Progress | None,
+) -> EvaluationReport:
+    """One pass, recorded as its own evaluation."""
+    terms = pass_params(month_pass, context.settings.policy_defaults, plan.bits)
+    report = transaction(
+        lead, lambda c: _start(c, context, month_pass, plan.at, terms), what="evaluation"
+    )
+    try:
+        _sweep(
+            context,
+            lead,
+            report=report,
+            plan=plan,
+            month_pass=month_pass,
+            terms=terms,
+            on_progress=on_progress,
+        )
+    except BaseException:
+        _record_failure(context, lead, report)
+        raise
+    transaction(lead, lambda c: _finish(c, context, report, "completed"), what="evaluation")
     return report
 
 
+def _summed(reports: list[EvaluationReport], plan: _Plan) -> EvaluationReport:
+    """The passes' reports as one, named after the pass of the platform's month."""
+    main = next(r for r, p in zip(reports, plan.passes, strict=True) if p.holds_default)
+    total = EvaluationReport(
+        evaluation_id=main.evaluation_id,
+        month=main.month,
+        evaluated_at=plan.at,
+        budgets=sum(r.budgets for r in reports),
+    )
+    for report in reports:
+        total.add(report)
+    total.passes = reports if len(reports) > 1 else []
+    return total
+
+
 def _sweep(
-    context: Context, lead: Connection, report: EvaluationReport, on_progress: Progress | None
+    context: Context,
+    lead: Connection,
+    *,
+    report: EvaluationReport,
+    plan: _Plan,
+    month_pass: MonthPass,
+    terms: dict[str, Any],
+    on_progress: Progress | None,
 ) -> None:
-    """Evaluate the month chunk by chunk, each in its own transaction, on pooled connections."""
+    """Evaluate the pass chunk by chunk, each in its own transaction, on pooled connections."""
     settings, engine = context.settings, context.engine
-    sql = evaluation_sql(settings.policy, engine.dialect.name, narrowed=False)
+    zones, every_zone = shape(month_pass)
+    sql = evaluation_sql(
+        plan.universe, engine.dialect.name, narrowed=False, zones=zones, every_zone=every_zone
+    )
     month, size = report.month, settings.chunk_size
-    today = report.evaluated_at.astimezone(settings.zone).date()
 
     def run(connected: Connection, scope: ChunkScope) -> ChunkResult:
-        stamp = Stamp(report.evaluation_id, context.clock(), today)
+        stamp = Stamp(report.evaluation_id, context.clock(), plan.at)
         return transaction(
             connected, lambda c: evaluate_chunk(c, sql, scope, stamp), what=f"evaluation of {month}"
         )
 
-    plan = transaction(lead, lambda c: records.chunks(c, month, size), what="evaluation")
+    chunks = transaction(lead, lambda c: records.chunks(c, month, size, terms), what="evaluation")
     statistics = StatisticsKeeper()
     pool = ChunkPool(
         engine, workers=settings.evaluation_workers, isolation=Isolation.SNAPSHOT.value
     )
     with pool:
         done = 0
-        for chunk in pool.map(run, pool.spread(plan)):
+        for chunk in pool.map(run, pool.spread(chunks)):
             report.add(chunk)
             statistics.wrote(lead, chunk.notifications)
             done = min(done + size, report.budgets)
@@ -109,11 +189,19 @@ def _sweep(
                 on_progress(done, report.budgets)
 
 
-def _start(connected: Connection, context: Context, month: Month, at: datetime) -> EvaluationReport:
-    now = context.clock()
-    if month < Month.containing(now, context.settings.zone):
+def _start(
+    connected: Connection,
+    context: Context,
+    month_pass: MonthPass,
+    at: datetime,
+    terms: dict[str, Any],
+) -> EvaluationReport:
+    now, month = context.clock(), month_pass.month
+    if month < zone_clock(now, month_pass.default.zone).month:
         _refuse_pruned(connected, month)  # the current month's alerts are never pruned
-    budgets = records.count_budgets(connected, month)
+    zones, every_zone = shape(month_pass)
+    shop_terms = ShopTerms(zones, every_zone=every_zone)
+    budgets = records.count_budgets(connected, month, shop_terms, terms)
     evaluation_id = records.start(connected, month=month, at=at, now=now)
     abandoned = records.abandon_running(connected, before=evaluation_id, now=now)
     if abandoned:

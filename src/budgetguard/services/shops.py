@@ -25,7 +25,7 @@ from budgetguard.db.catalog.shops import (
     save_shop,
 )
 from budgetguard.db.catalog.standings import standings, status_rows
-from budgetguard.db.evaluation.request import evaluate_budgets
+from budgetguard.db.evaluation.request import current_months, evaluate_budgets
 from budgetguard.domain.errors import NotFound
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
@@ -102,7 +102,7 @@ def put_shop(*, context: Context, shop_id: int, name: str, online: bool) -> Save
     def work(connection: Connection) -> Saved:
         new = not lock_shops(connection, [shop_id])
         save_shop(connection, shop_id, name=name, online=online, new=new)
-        return _evaluated(context, connection, shop_id, current_month(context=context), new)
+        return _evaluated(context, connection, shop_id, None, new)
 
     return _write(context, shop_id, work)
 
@@ -125,19 +125,16 @@ def _write(context: Context, shop_id: int, work: Callable[[Connection], T]) -> T
 
 
 def _evaluated(
-    context: Context, connection: Connection, shop_id: int, month: Month, created: bool
+    context: Context, connection: Connection, shop_id: int, month: Month | None, created: bool
 ) -> Saved:
+    """Evaluate the shop's budget of `month` if it is the shop's current month on its clock
+    (None: the current one)."""
+    defaults, now = context.settings.policy_defaults, context.clock()
+    current = current_months(connection, defaults=defaults, shop_ids=[shop_id], now=now)[shop_id]
+    month = current if month is None else month
     queued = None
-    if month == current_month(context=context):
-        settings = context.settings
-        queued = evaluate_budgets(
-            connection,
-            policy=settings.policy,
-            month=month,
-            shop_ids=[shop_id],
-            now=context.clock(),
-            zone=settings.zone,
-        )
+    if month == current:
+        queued = evaluate_budgets(connection, defaults=defaults, shop_ids=[shop_id], now=now)
     (standing,) = status_rows(connection, month=month, shop_ids=[shop_id], limit=1)
     return Saved(standing, created, queued)
 

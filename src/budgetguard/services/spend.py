@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from budgetguard.db.catalog.shops import LockedBudget, lock_budgets, lock_shops
 from budgetguard.db.catalog.spend import find_events, record_events, write_spent
 from budgetguard.db.catalog.standings import standings
-from budgetguard.db.evaluation.request import evaluate_budgets
+from budgetguard.db.evaluation.request import evaluate_budgets, shop_zones
 from budgetguard.domain.errors import Conflict, FieldProblem, NotFound, Unacceptable
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
@@ -75,8 +75,13 @@ def _refuse_clashes(events: Sequence[Located]) -> None:
 def _apply(
     context: Context, connection: Connection, events: Sequence[Located], source: str
 ) -> SpendReport:
-    zone, now = context.settings.zone, context.clock()
-    months = {x.event.event_id: Month.containing(x.event.occurred_at, zone) for x in events}
+    defaults, now = context.settings.policy_defaults, context.clock()
+    zones = shop_zones(connection, defaults, (x.event.shop_id for x in events))
+    # Each event counts in the month of its instant on its shop's clock.
+    months = {
+        x.event.event_id: Month.containing(x.event.occurred_at, zones[x.event.shop_id])
+        for x in events
+    }
     touched: dict[Month, set[int]] = defaultdict(set)
     for located in events:
         touched[months[located.event.event_id]].add(located.event.shop_id)
@@ -99,16 +104,10 @@ def _apply(
     )
     for month, spent in totals.items():
         write_spent(connection, month.first_day, spent)
-    current = Month.containing(now, zone)
-    if current in totals:
-        report.queued = evaluate_budgets(
-            connection,
-            policy=context.settings.policy,
-            month=current,
-            shop_ids=totals[current],
-            now=now,
-            zone=zone,
-        )
+    current = {shop_id: Month.containing(now, zone) for shop_id, zone in zones.items()}
+    evaluated = [s for month, spent in totals.items() for s in spent if current[s] == month]
+    if evaluated:
+        report.queued = evaluate_budgets(connection, defaults=defaults, shop_ids=evaluated, now=now)
     report.standings = standings(connection, touched)
     return report
 

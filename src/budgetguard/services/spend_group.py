@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from budgetguard.db.catalog.shops import LockedBudget, lock_budgets, lock_shops
 from budgetguard.db.catalog.spend import find_events, record_events, write_spent
 from budgetguard.db.catalog.standings import standings
-from budgetguard.db.evaluation.request import evaluate_budgets
+from budgetguard.db.evaluation.request import evaluate_budgets, shop_zones
 from budgetguard.domain.errors import Conflict, FieldProblem, NotFound, Refusal
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
@@ -71,8 +71,12 @@ def record_group(*, context: Context, group: Sequence[Single]) -> list[Outcome]:
 
 
 def _apply(context: Context, connection: Connection, group: Sequence[Single]) -> list[Outcome]:
-    zone, now = context.settings.zone, context.clock()
-    months = [Month.containing(single.event.occurred_at, zone) for single in group]
+    now = context.clock()
+    zones = shop_zones(
+        connection, context.settings.policy_defaults, (x.event.shop_id for x in group)
+    )
+    # Each event counts in the month of its instant on its shop's clock.
+    months = [Month.containing(x.event.occurred_at, zones[x.event.shop_id]) for x in group]
     touched: dict[Month, set[int]] = defaultdict(set)
     for single, month in zip(group, months, strict=True):
         touched[month].add(single.event.shop_id)
@@ -92,14 +96,21 @@ def _apply(context: Context, connection: Connection, group: Sequence[Single]) ->
         received_at=now,
         source={group[i].event.event_id: group[i].source for i in fresh},
     )
-    _answer(context, connection, plan, now)
+    current = {shop_id: Month.containing(now, zone) for shop_id, zone in zones.items()}
+    _answer(context, connection, plan, current, now)
     return [plan.outcomes[i] for i in range(len(group))]
 
 
-def _answer(context: Context, connection: Connection, plan: _Plan, now: datetime) -> None:
+def _answer(
+    context: Context,
+    connection: Connection,
+    plan: _Plan,
+    current: dict[int, Month],
+    now: datetime,
+) -> None:
     """Apply the rounds in turn, each answered with its budgets' standings once it counts; the
-    repeats are answered with the standings after the last round."""
-    current = Month.containing(now, context.settings.zone)
+    repeats are answered with the standings after the last round (`current`: each shop's
+    current month on its clock)."""
     for number, round_ in enumerate(plan.rounds, 1):
         queued = _write_and_evaluate(context, connection, round_, current, now)
         wanted = {i: budget for i, (budget, _) in round_.items()}
@@ -166,7 +177,7 @@ def _write_and_evaluate(
     context: Context,
     connection: Connection,
     round_: dict[int, tuple[Budget, Decimal]],
-    current: Month,
+    current: dict[int, Month],
     now: datetime,
 ) -> dict[int, ChunkResult]:
     """Write the round's totals and evaluate its budgets of the current month; return, by
@@ -177,17 +188,12 @@ def _write_and_evaluate(
         by_month[month][shop_id] = total
     for month, spent in sorted(by_month.items()):
         write_spent(connection, month.first_day, spent)
-    evaluated = [i for i, ((month, _), _) in round_.items() if month == current]
+    evaluated = [i for i, ((month, shop), _) in round_.items() if month == current[shop]]
     if not evaluated:
         return {}
-    queued = evaluate_budgets(
-        connection,
-        policy=context.settings.policy,
-        month=current,
-        shop_ids=by_month[current],
-        now=now,
-        zone=context.settings.zone,
-    )
+    shop_ids = {shop for (month, shop), _ in round_.values() if month == current[shop]}
+    defaults = context.settings.policy_defaults
+    queued = evaluate_budgets(connection, defaults=defaults, shop_ids=shop_ids, now=now)
     return {i: queued if n == 0 else ChunkResult() for n, i in enumerate(evaluated)}
 
 

@@ -65,6 +65,23 @@ def pause_mask(bits: Mapping[int, int], pause_at: PauseAt) -> int:
     return SOFT_LIMIT_MASK if pause_at == SOFT_LIMIT else 1 << bits[int(pause_at)]
 
 
+def zones_in_use(connection: Connection) -> list[str]:
+    """Every time zone a policy names (by the index on bg_policies.timezone)."""
+    query = select(policies.c.timezone).where(policies.c.timezone.is_not(None)).distinct()
+    return sorted(str(zone) for zone in connection.execute(query).scalars())
+
+
+def zones_of(connection: Connection, shop_ids: Iterable[int]) -> dict[int, str]:
+    """The time zones the policies of those of `shop_ids` name (the others: the settings')."""
+    ids = sorted(set(shop_ids))
+    if not ids:
+        return {}
+    query = select(policies.c.shop_id, policies.c.timezone).where(
+        policies.c.shop_id.in_(ids), policies.c.timezone.is_not(None)
+    )
+    return {int(shop_id): str(zone) for shop_id, zone in connection.execute(query)}
+
+
 def read(connection: Connection, shop_id: int) -> ShopPolicy | None:
     """The shop's own policy, or None when it has none."""
     row = connection.execute(select(policies).where(policies.c.shop_id == shop_id)).first()

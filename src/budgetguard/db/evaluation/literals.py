@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import ColumnElement, Integer, case, literal_column
+from sqlalchemy import BigInteger, ColumnElement, Integer, case, literal_column
+
+INT_MAX = 2**31 - 1
 
 
 def whole(value: int) -> ColumnElement[int]:
-    """A whole number from the settings (a threshold, a bit) inlined as an SQL literal."""
-    return literal_column(str(int(value)), Integer)
+    """A whole number from the settings (a threshold, a bit) inlined as an SQL literal; typed
+    BIGINT beyond INT's range (the bits go up to 2**62)."""
+    return literal_column(str(int(value)), Integer if abs(value) <= INT_MAX else BigInteger)
 
 
 def bit_sum(

@@ -1,8 +1,9 @@
 """SPEC §3's predicates over the budget rows of a scope, as SQL: crossed, valid, fired, fires.
 
 A scope's month and shop range are bind parameters (`month`, `after`, `upto`, and `ids` when
-the scope is narrowed to a list of shops; scope.py gives them), so each statement built from
-these is built once per process.
+the scope is narrowed to a list of shops; scope.py gives them), and so are the settings'
+policy and the pass's clocks (shop_terms.pass_params), so each statement built from these is
+built once per process for a universe of thresholds and a pass's shape.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    Integer,
     String,
     and_,
     bindparam,
     case,
     func,
     literal,
+    null,
     or_,
 )
 
 from budgetguard.db.evaluation.literals import bit_sum, whole
+from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.evaluation.state import AggregatedState, FiredState, LookedUpState
 from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.schema.tables import budgets
-from budgetguard.domain.thresholds import ThresholdPolicy
 
 
 def month_param() -> ColumnElement[Any]:
@@ -38,16 +41,30 @@ def month_param() -> ColumnElement[Any]:
 LOOKED_UP = frozenset({"mysql", "mariadb"})
 
 
-class Rules:
-    """The predicates for one threshold policy and database, over a range of shops (or, when
-    `narrowed`, over a list of shop ids within it)."""
+Universe = tuple[tuple[int, int], ...]
+"""Every threshold with a bit (bg_threshold_bits), ascending: `((50, 0), (100, 1), (80, 2))`."""
 
-    def __init__(self, policy: ThresholdPolicy, dialect: str, *, narrowed: bool) -> None:
-        self.policy = policy
+
+class Rules:
+    """The predicates over a universe of thresholds and their bits, on one database, for the
+    shops of a month pass (`terms`), over a range of shops (or, when `narrowed`, over a list of
+    shop ids within it).
+
+    Each shop's own thresholds and pause threshold are masks over the universe's bits
+    (`terms.threshold_mask()`, `terms.pause_mask()`): a threshold fires for a shop only when its
+    bit is in the shop's mask, and pauses only when its bit is the shop's pause mask.
+    """
+
+    def __init__(
+        self, universe: Universe, dialect: str, *, narrowed: bool, terms: ShopTerms
+    ) -> None:
+        self.universe = universe
         self.dialect = dialect
         self.narrowed = narrowed
+        self.terms = terms
+        self.thresholds = tuple(sorted(t for t, _ in universe))
         # Each threshold's bit: a set of fired or crossed thresholds is one integer.
-        self.bits = {t: 1 << i for i, t in enumerate(policy.thresholds)}
+        self.bits = {t: 1 << bit for t, bit in sorted(universe)}
 
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         """`column` (a shop id) lies in the scope."""
@@ -59,9 +76,32 @@ class Rules:
             bounds.append(one_of(column, self.dialect, "ids"))
         return and_(*bounds)
 
-    def in_month(self) -> ColumnElement[bool]:
-        """The budget row is the scope's month's, of a shop in the scope."""
-        return and_(budgets.c.a_month == month_param(), self.covers(budgets.c.a_shop_id))
+    def in_month(self, terms: ShopTerms | None = None) -> ColumnElement[bool]:
+        """The budget row is the scope's month's, of a shop in the scope and in the pass (its
+        policy joined, or `terms` looked up)."""
+        terms = self.terms if terms is None else terms
+        where = [budgets.c.a_month == month_param(), self.covers(budgets.c.a_shop_id)]
+        if not terms.every_zone:
+            where.append(terms.in_pass())
+        return and_(*where)
+
+    def has_bit(self, mask: ColumnElement[int], threshold: int) -> ColumnElement[bool]:
+        """`mask` holds the threshold's bit."""
+        return mask.op("&")(whole(self.bits[threshold])) != whole(0)
+
+    def threshold_of(self, mask: ColumnElement[int]) -> ColumnElement[int]:
+        """The threshold whose bit is `mask` (a pause mask), NULL for none."""
+        return case({bit: whole(t) for t, bit in self.bits.items()}, value=mask, else_=null())
+
+    def resume_point(
+        self, claim_threshold: ColumnElement[int], terms: ShopTerms | None = None
+    ) -> ColumnElement[int]:
+        """The threshold a claimed shop must be below to resume: its pause threshold, or, for a
+        soft limit, the one its claim paused at (the settings' for a claim that kept none)."""
+        terms = self.terms if terms is None else terms
+        pause_mask = terms.pause_mask()
+        kept = func.coalesce(claim_threshold, bindparam("default_pause_at", type_=Integer()))
+        return case((pause_mask == whole(0), kept), else_=self.threshold_of(pause_mask))
 
     def _amount(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         if self.dialect == "sqlite":
@@ -93,6 +133,13 @@ class Rules:
         """The bits of every threshold the budget row crosses."""
         return bit_sum(self.bits, self.crossed)
 
+    def changed(self, fired: FiredState) -> ColumnElement[bool]:
+        """The shop's thresholds crossed are not those fired (of the shop's own thresholds: a
+        threshold it no longer lists stays recorded and is ignored)."""
+        mask = self.terms.threshold_mask()
+        crossed = self.crossed_bits().op("&")(mask)
+        return crossed != self.fired_bits(fired).op("&")(mask)
+
     def fired(self) -> FiredState:
         """Per budget row of the scope: its fired thresholds and claim (state.py: the shape
         suits the database's planner)."""
@@ -103,7 +150,8 @@ class Rules:
     def aggregated(self) -> FiredState:
         """The scope's alert state aggregated per shop, on every database: what `findings`
         reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower)."""
-        return AggregatedState(self.bits, self.covers, month_param())
+        numeric_sum = self.dialect == "postgresql"
+        return AggregatedState(self.bits, self.covers, month_param(), numeric_sum=numeric_sum)
 
     @staticmethod
     def fired_bits(fired: FiredState) -> ColumnElement[int]:
@@ -111,19 +159,28 @@ class Rules:
         return fired.bits()
 
     def fires(self, fired: FiredState, threshold: int) -> ColumnElement[bool]:
-        """The threshold is crossed and has not fired (`fired`: the scope's `fired()`)."""
-        return and_(self.crossed(threshold), ~fired.has_fired(threshold))
+        """The threshold is crossed, is one of the shop's, and has not fired (`fired`: the
+        scope's `fired()`)."""
+        mine = self.has_bit(self.terms.threshold_mask(), threshold)
+        return and_(self.crossed(threshold), mine, ~fired.has_fired(threshold))
 
     def firing(self, fired: FiredState) -> ColumnElement[bool]:
         """A valid budget row of the scope on which at least one threshold fires now."""
-        fires = [self.fires(fired, t) for t in self.policy.thresholds]
+        fires = [self.fires(fired, t) for t in self.thresholds]
         return and_(self.in_month(), self.valid(), or_(*fires))
+
+    def pauses(self, fired: FiredState) -> ColumnElement[bool]:
+        """The shop's pause threshold fires now (never for a soft limit: its pause mask is 0)."""
+        pause_mask = self.terms.pause_mask()
+        return or_(
+            *(and_(self.has_bit(pause_mask, t), self.fires(fired, t)) for t in self.thresholds)
+        )
 
     def listed(self, fired: FiredState) -> ColumnElement[str]:
         """The thresholds that fire now as text, `50,100`: each as `,t`, joined, first comma cut."""
         parts: list[ColumnElement[str]] = [
             case((self.fires(fired, t), literal(f",{t}", String)), else_=literal("", String))
-            for t in self.policy.thresholds
+            for t in self.thresholds
         ]
         joined = parts[0]
         for part in parts[1:]:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.evaluation.scope import ChunkScope
+from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.schema.tables import budgets, evaluations
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport
 from budgetguard.domain.period import Month
 
 
-def count_budgets(connection: Connection, month: Month) -> int:
-    """How many budget rows `month` has."""
+def count_budgets(
+    connection: Connection, month: Month, terms: ShopTerms, params: Mapping[str, Any]
+) -> int:
+    """How many budget rows `month` has of shops in the pass (`terms`, with its `params`)."""
     query = select(func.count()).where(budgets.c.a_month == month.first_day)
-    return int(connection.execute(query).scalar_one())
+    if not terms.every_zone:
+        query = query.select_from(terms.join(budgets)).where(terms.in_pass())
+    return int(connection.execute(query, dict(params)).scalar_one())
 
 
 def start(connection: Connection, *, month: Month, at: datetime, now: datetime) -> int:
@@ -73,8 +80,11 @@ def count(connection: Connection, evaluation_id: int, result: ChunkResult, budge
     )
 
 
-def chunks(connection: Connection, month: Month, size: int) -> list[ChunkScope]:
-    """Split shop ids into ranges of `size` budget rows of `month` each (the last: the rest)."""
+def chunks(
+    connection: Connection, month: Month, size: int, terms: Mapping[str, Any]
+) -> list[ChunkScope]:
+    """Split shop ids into ranges of `size` budget rows of `month` each (the last: the rest),
+    each evaluated with the month pass's `terms` (shop_terms.pass_params)."""
     planned: list[ChunkScope] = []
     after: int | None = None
     while True:
@@ -90,7 +100,7 @@ def chunks(connection: Connection, month: Month, size: int) -> list[ChunkScope]:
         upto = connection.execute(
             query.order_by(budgets.c.a_shop_id).offset(size - 1).limit(1)
         ).scalar()
-        planned.append(ChunkScope(month.first_day, after, upto))
+        planned.append(ChunkScope(month.first_day, after, upto, terms=terms))
         if upto is None:
             return planned
         after = upto

@@ -24,51 +24,105 @@ The primary key of bg_alerts stays the last line, as for the sweep.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.catalog import policies
 from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import change, needs_work
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.shop_terms import pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.plumbing.keys import in_parts
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
-from budgetguard.domain.thresholds import ThresholdPolicy
+from budgetguard.domain.policy import PolicyDefaults
+from budgetguard.domain.shop_clock import MonthPass, month_passes
 
 SHOPS_PER_SCOPE = 500
+
+
+def shop_zones(
+    connection: Connection, defaults: PolicyDefaults, shop_ids: Iterable[int]
+) -> dict[int, ZoneInfo]:
+    """Each shop's time zone: its policy's, or the settings'."""
+    ids = set(shop_ids)
+    zones = policies.zones_of(connection, ids)
+    return {s: ZoneInfo(zones.get(s, defaults.timezone)) for s in ids}
+
+
+def current_months(
+    connection: Connection, *, defaults: PolicyDefaults, shop_ids: Iterable[int], now: datetime
+) -> dict[int, Month]:
+    """Each shop's current month: the month containing `now` on the shop's clock."""
+    zones = policies.zones_of(connection, shop_ids)
+    passes = month_passes(now, defaults.timezone, set(zones.values()))
+    month_of = {clock.zone: p.month for p in passes for clock in p.clocks}
+    return {s: month_of[zones.get(s, defaults.timezone)] for s in set(shop_ids)}
 
 
 def evaluate_budgets(
     connection: Connection,
     *,
-    policy: ThresholdPolicy,
-    month: Month,
+    defaults: PolicyDefaults,
     shop_ids: Iterable[int],
     now: datetime,
-    zone: ZoneInfo,
 ) -> ChunkResult:
-    """Evaluate the budgets of `shop_ids` for `month` in the caller's transaction.
+    """Evaluate the budgets of `shop_ids`, each for its current month (on the shop's clock,
+    with its own policy), in the caller's transaction.
 
     The evaluation is recorded in bg_evaluations only when it changes something (its id then
-    stamps what it writes), so the usual request, which changes nothing, writes no row there.
+    stamps what it writes; one row per month evaluated), so the usual request, which changes
+    nothing, writes no row there.
     """
-    ordered = sorted(set(shop_ids))
+    bits = policies.ensure_bits(connection, defaults.thresholds)
+    zones = policies.zones_of(connection, shop_ids)
+    total = ChunkResult()
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for shop_id in set(shop_ids):
+        by_zone[zones.get(shop_id, defaults.timezone)].append(shop_id)
+    for month_pass in month_passes(now, defaults.timezone, set(zones.values())):
+        # The pass's shops are told apart here, so its statements need not filter by zone.
+        ids = sorted(s for clock in month_pass.clocks for s in by_zone.get(clock.zone, ()))
+        if ids:
+            terms = pass_params(month_pass, defaults, bits)
+            total.add(
+                _evaluate_pass(
+                    connection, month_pass=month_pass, bits=bits, terms=terms, ordered=ids, now=now
+                )
+            )
+    return total
+
+
+def _evaluate_pass(
+    connection: Connection,
+    *,
+    month_pass: MonthPass,
+    bits: dict[int, int],
+    terms: dict[str, object],
+    ordered: list[int],
+    now: datetime,
+) -> ChunkResult:
+    universe = tuple(sorted(bits.items()))
     total = ChunkResult()
     stamp: Stamp | None = None
+    month = month_pass.month
     for part in in_parts(ordered, SHOPS_PER_SCOPE):
         # One budget is the range (id - 1, id]; several, their range narrowed to their ids.
         narrowed = len(part) > 1
-        sql = evaluation_sql(policy, connection.dialect.name, narrowed=narrowed)
-        scope = ChunkScope(month.first_day, part[0] - 1, part[-1], part if narrowed else ())
+        dialect = connection.dialect.name
+        sql = evaluation_sql(universe, dialect, narrowed=narrowed, zones=len(month_pass.others))
+        only = part if narrowed else ()
+        scope = ChunkScope(month.first_day, part[0] - 1, part[-1], only, terms=terms)
         if not needs_work(connection, sql, scope, total.skipped):
             continue
         if stamp is None:
             evaluation_id = records.record_completed(connection, month=month, now=now)
-            stamp = Stamp(evaluation_id, now, now.astimezone(zone).date())
+            stamp = Stamp(evaluation_id, now, now)
         total.add(change(connection, sql, scope, stamp))
     if stamp is not None:
         records.count(connection, stamp.evaluation_id, total, len(ordered))

@@ -6,7 +6,8 @@ request that evaluates one budget pays for no statement building.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -22,12 +23,15 @@ class ChunkScope:
     """Shops with `after < id <= upto` (None: unbounded) and their budget for `month`.
 
     `only`, when given, narrows the range to those shop ids: the budgets a request touched.
+    `terms` are the month pass's parameters (shop_terms.pass_params: the settings' policy and
+    the pass's clocks), which every statement takes beside the bounds.
     """
 
     month: date
     after: int | None
     upto: int | None
     only: tuple[int, ...] = ()
+    terms: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def evaluated_month(self) -> Month:
@@ -41,17 +45,19 @@ class ChunkScope:
             "after": BELOW_EVERY_ID if self.after is None else self.after,
             "upto": ABOVE_EVERY_ID if self.upto is None else self.upto,
         }
-        return bounds | {"ids": list(self.only)} if self.only else bounds
+        params = {**self.terms, **bounds}
+        return params | {"ids": list(self.only)} if self.only else params
 
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    """Who queues what, when: the evaluation's id, the clock, and the evaluation date."""
+    """Who queues what, when: the evaluation's id, the clock, and the instant evaluated (the
+    date on each shop's clock comes from the pass: shop_terms)."""
 
     evaluation_id: int
     now: datetime
-    today: date
+    at: datetime
 
     def params(self) -> dict[str, Any]:
         """The statements' parameters that stamp what they write."""
-        return {"evaluation_id": self.evaluation_id, "now": self.now, "today": self.today}
+        return {"evaluation_id": self.evaluation_id, "now": self.now, "at": self.at}

@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    select,
     true,
 )
 
@@ -35,49 +36,56 @@ class ShopTerms:
     """The policy terms of the shop of each budget row, for a pass telling `zones` zones apart
     beside its default (`every_zone`: the pass holds every zone in use; no filter)."""
 
-    def __init__(self, zones: int, *, every_zone: bool) -> None:
+    def __init__(
+        self, zones: int, *, every_zone: bool, shop_id: ColumnElement[int] | None = None
+    ) -> None:
         self.zones = zones
         self.every_zone = every_zone
+        self._shop_id = shop_id
 
     @staticmethod
     def join(source: FromClause) -> FromClause:
         """`source` (which holds t_budgets) with the shop's policy row outer-joined."""
         return source.outerjoin(policies, policies.c.shop_id == budgets.c.a_shop_id)
 
+    def looked_up(self, shop_id: ColumnElement[int]) -> ShopTerms:
+        """The same terms read by a key lookup of `shop_id`'s policy per field, not a join: for
+        a joined UPDATE, which cannot outer-join (the resumes)."""
+        return ShopTerms(self.zones, every_zone=self.every_zone, shop_id=shop_id)
+
+    def _field(self, name: str) -> ColumnElement[Any]:
+        column = policies.c[name]
+        if self._shop_id is None:
+            return column
+        return select(column).where(policies.c.shop_id == self._shop_id).scalar_subquery()
+
     # --- the policy's fields, the settings where the shop sets none ---------------------------
 
-    @staticmethod
-    def zone() -> ColumnElement[str]:
-        return func.coalesce(policies.c.timezone, bindparam("default_zone", type_=String()))
+    def zone(self) -> ColumnElement[str]:
+        return func.coalesce(self._field("timezone"), bindparam("default_zone", type_=String()))
 
-    @staticmethod
-    def threshold_mask() -> ColumnElement[int]:
+    def threshold_mask(self) -> ColumnElement[int]:
         """The bits of the shop's thresholds (bg_threshold_bits)."""
         default = bindparam("default_mask", type_=BigInteger())
-        return func.coalesce(policies.c.threshold_mask, default)
+        return func.coalesce(self._field("threshold_mask"), default)
 
-    @staticmethod
-    def pause_mask() -> ColumnElement[int]:
+    def pause_mask(self) -> ColumnElement[int]:
         """The bit of the shop's pause threshold; 0 for a soft limit."""
         default = bindparam("default_pause_mask", type_=BigInteger())
-        return func.coalesce(policies.c.pause_mask, default)
+        return func.coalesce(self._field("pause_mask"), default)
 
-    @staticmethod
-    def language() -> ColumnElement[str]:
-        return func.coalesce(policies.c.language, bindparam("default_language", type_=String()))
+    def language(self) -> ColumnElement[str]:
+        return func.coalesce(self._field("language"), bindparam("default_language", type_=String()))
 
-    @staticmethod
-    def currency() -> ColumnElement[str]:
-        return func.coalesce(policies.c.currency, bindparam("default_currency", type_=String()))
+    def currency(self) -> ColumnElement[str]:
+        return func.coalesce(self._field("currency"), bindparam("default_currency", type_=String()))
 
-    @staticmethod
-    def forecast() -> ColumnElement[bool]:
+    def forecast(self) -> ColumnElement[bool]:
         default = bindparam("default_forecast", type_=Boolean())
-        return func.coalesce(policies.c.forecast, default)
+        return func.coalesce(self._field("forecast"), default)
 
-    @staticmethod
-    def recurring_budget() -> ColumnElement[Any]:
-        return policies.c.recurring_budget
+    def recurring_budget(self) -> ColumnElement[Any]:
+        return self._field("recurring_budget")
 
     # --- the shop's clock in the pass ---------------------------------------------------------
 
@@ -128,6 +136,8 @@ def pass_params(
         "default_zone": month_pass.default_zone,
         "default_mask": mask(bits, defaults.thresholds),
         "default_pause_mask": pause_mask(bits, defaults.pause_at),
+        # The resume point of a soft-limit shop's claim made before claims kept theirs.
+        "default_pause_at": defaults.pause_at if isinstance(defaults.pause_at, int) else 100,
         "default_language": defaults.language,
         "default_currency": defaults.currency,
         "default_forecast": defaults.forecast,

@@ -22,11 +22,15 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     FromClause,
+    Integer,
     and_,
     case,
+    cast,
     func,
+    null,
     select,
     union_all,
 )
@@ -53,6 +57,9 @@ class FiredState(Protocol):
     def claimed(self) -> ColumnElement[bool]:
         """budgetguard paused the row's shop and still claims it."""
 
+    def claim_threshold(self) -> ColumnElement[int]:
+        """The threshold the claim paused the shop at (NULL: a claim older than issue 9)."""
+
 
 class AggregatedState:
     """The scope's alerts and claims, summed per shop, outer-joined once."""
@@ -62,19 +69,32 @@ class AggregatedState:
         bits: dict[int, int],
         covers: Callable[[ColumnElement[int]], ColumnElement[bool]],
         month: ColumnElement[Any],
+        *,
+        numeric_sum: bool = False,
     ) -> None:
         self._bits = bits
         weight = case(bits, value=alerts.c.threshold, else_=whole(0))
-        fired = select(alerts.c.shop_id, weight.label("bits"), whole(0).label("claimed")).where(
-            alerts.c.month == month, covers(alerts.c.shop_id)
+        no_threshold = cast(null(), Integer)
+        fired = select(
+            alerts.c.shop_id,
+            weight.label("bits"),
+            whole(0).label("claimed"),
+            no_threshold.label("claim_threshold"),
+        ).where(alerts.c.month == month, covers(alerts.c.shop_id))
+        claimed = select(pauses.c.shop_id, whole(0), whole(1), pauses.c.threshold).where(
+            covers(pauses.c.shop_id)
         )
-        claimed = select(pauses.c.shop_id, whole(0), whole(1)).where(covers(pauses.c.shop_id))
         both = union_all(fired, claimed).subquery("state")
+        total: ColumnElement[int] = func.sum(both.c.bits)
+        if numeric_sum:
+            # PostgreSQL's sum(bigint) is NUMERIC, which has no `&`.
+            total = cast(total, BigInteger)
         self._state = (
             select(
                 both.c.shop_id,
-                func.sum(both.c.bits).label("bits"),
+                total.label("bits"),
                 func.max(both.c.claimed).label("claimed"),
+                func.max(both.c.claim_threshold).label("claim_threshold"),
             )
             .group_by(both.c.shop_id)
             .subquery("fired")
@@ -93,6 +113,9 @@ class AggregatedState:
 
     def claimed(self) -> ColumnElement[bool]:
         return self._state.c.claimed == whole(1)
+
+    def claim_threshold(self) -> ColumnElement[int]:
+        return self._state.c.claim_threshold
 
 
 class LookedUpState:
@@ -128,3 +151,6 @@ class LookedUpState:
 
     def claimed(self) -> ColumnElement[bool]:
         return self._claim.c.shop_id.is_not(None)
+
+    def claim_threshold(self) -> ColumnElement[int]:
+        return self._claim.c.threshold

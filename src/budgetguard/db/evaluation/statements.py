@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Date,
     Delete,
     FromClause,
     Insert,
@@ -40,13 +39,13 @@ from sqlalchemy import (
 )
 
 from budgetguard.db.evaluation.literals import whole
-from budgetguard.db.evaluation.predicates import Rules, month_param
+from budgetguard.db.evaluation.predicates import Rules, Universe, month_param
+from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.evaluation.state import FiredState
 from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.domain.delivery import Status
 from budgetguard.domain.notification import Action, Kind
-from budgetguard.domain.thresholds import ThresholdPolicy
 
 
 def _now() -> ColumnElement[Any]:
@@ -75,15 +74,24 @@ class _Firing:
 
 
 @cache
-def evaluation_sql(policy: ThresholdPolicy, dialect: str, *, narrowed: bool) -> EvaluationSql:
-    """The statements for `policy` on `dialect`, built once per process.
+def evaluation_sql(
+    universe: Universe,
+    dialect: str,
+    *,
+    narrowed: bool,
+    zones: int = 0,
+    every_zone: bool = True,
+) -> EvaluationSql:
+    """The statements for a universe of thresholds on `dialect`, for a month pass telling
+    `zones` zones apart beside its default (shop_terms.shape), built once per process.
 
     Worth it for requests: the two reads of a request's evaluation of one budget cost 72 µs
     (SQLite), 534 µs (MariaDB), 369 µs (PostgreSQL) with their statements built once, and about
     1.0-1.2 ms more with them built per request (benchmarks/request_evaluation.py, this machine).
     The scope's bounds are bind parameters for that reason.
     """
-    return EvaluationSql(policy, dialect, narrowed=narrowed)
+    terms = ShopTerms(zones, every_zone=every_zone)
+    return EvaluationSql(universe, dialect, narrowed=narrowed, terms=terms)
 
 
 class EvaluationSql(Rules):
@@ -103,14 +111,18 @@ class EvaluationSql(Rules):
         seconds a chunk while its statistics still think bg_alerts empty.
         """
         fired, valid = self.aggregated(), self.valid()
-        headroom = and_(fired.claimed(), ~self.crossed(self.policy.pause_at))
-        changed = self.crossed_bits() != self.fired_bits(fired)
-        unusable = select(
-            budgets.c.a_shop_id.label("shop_id"),
-            budgets.c.a_budget_amount.label("budget"),
-            budgets.c.a_amount_spent.label("spent"),
-            whole(0).label("usable"),
-        ).where(self.in_month(), ~valid)
+        resume_point = self.resume_point(fired.claim_threshold())
+        headroom = and_(fired.claimed(), ~self.crossed(resume_point))
+        unusable = (
+            select(
+                budgets.c.a_shop_id.label("shop_id"),
+                budgets.c.a_budget_amount.label("budget"),
+                budgets.c.a_amount_spent.label("spent"),
+                whole(0).label("usable"),
+            )
+            .select_from(budgets if self.terms.every_zone else self.terms.join(budgets))
+            .where(self.in_month(), ~valid)
+        )
         no_amount = cast(null(), budgets.c.a_budget_amount.type)  # needs no decoding
         change = (
             select(
@@ -119,8 +131,8 @@ class EvaluationSql(Rules):
                 no_amount.label("spent"),
                 whole(1).label("usable"),
             )
-            .select_from(fired.join(budgets))
-            .where(self.in_month(), valid, or_(changed, headroom))
+            .select_from(fired.join(self.terms.join(budgets)))
+            .where(self.in_month(), valid, or_(self.changed(fired), headroom))
         )
         if self.dialect != "postgresql":
             change = select(change.limit(1).subquery("first_change"))
@@ -157,43 +169,45 @@ class EvaluationSql(Rules):
             self.valid(),
             ~self.crossed(alerts.c.threshold),
         )
-        return delete(alerts).where(
-            alerts.c.month == month_param(),
-            self.covers(alerts.c.shop_id),
-            no_longer_crossed,
-        )
+        where = [alerts.c.month == month_param(), self.covers(alerts.c.shop_id)]
+        if not self.terms.every_zone:
+            where.append(self.terms.looked_up(alerts.c.shop_id).in_pass())
+        return delete(alerts).where(*where, no_longer_crossed)
 
-    def _resumable(self) -> ColumnElement[bool]:
-        """A claimed, offline shop whose budget this month is valid and below the pause point."""
+    def _resumable(self, terms: ShopTerms) -> ColumnElement[bool]:
+        """A claimed, offline shop whose budget this month is valid and below its resume point
+        (`terms`: the shop's policy, joined or looked up)."""
         return and_(
-            self.in_month(),
+            self.in_month(terms),
             shops.c.a_online == false(),
             self.valid(),
-            ~self.crossed(self.policy.pause_at),
+            ~self.crossed(self.resume_point(pauses.c.threshold, terms)),
         )
 
     @cached_property
     def queue_resumes(self) -> Insert:
         """Queue a `resumed` notification for each paused shop whose budget has headroom again."""
-        content = _content(Kind.RESUMED, literal(""), literal(Action.RESUMED.value))
+        content = _content(self.terms, Kind.RESUMED, literal(""), literal(Action.RESUMED.value))
+        claims = pauses.join(shops, shops.c.a_id == pauses.c.shop_id).join(
+            budgets, budgets.c.a_shop_id == pauses.c.shop_id
+        )
         query = (
             select(*_labelled(content))
-            .select_from(pauses)
-            .join(shops, shops.c.a_id == pauses.c.shop_id)
-            .join(budgets, budgets.c.a_shop_id == pauses.c.shop_id)
-            .where(self._resumable())
+            .select_from(self.terms.join(claims))
+            .where(self._resumable(self.terms))
         )
         return _counted(notifications.insert().from_select(list(content), query))
 
     @cached_property
     def resume_shops(self) -> Update:
-        """Set online the shops `queue_resumes` announced (an UPDATE joined to claims, budgets)."""
+        """Set online the shops `queue_resumes` announced (an UPDATE joined to claims, budgets;
+        the shop's policy by key lookups, as an UPDATE's join cannot be an outer one)."""
         resume = (
             shops.update()
             .where(
                 shops.c.a_id == pauses.c.shop_id,
                 budgets.c.a_shop_id == pauses.c.shop_id,
-                self._resumable(),
+                self._resumable(self.terms.looked_up(pauses.c.shop_id)),
             )
             .values(a_online=True)
         )
@@ -201,33 +215,34 @@ class EvaluationSql(Rules):
 
     def _firing(self) -> _Firing:
         fired = self.fired()
-        source = fired.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id), claim=False)
+        budgets_shops = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id)
+        source = fired.join(self.terms.join(budgets_shops), claim=False)
         return _Firing(fired, self.firing(fired), source)
 
     def _pauses_now(self, fired: FiredState) -> ColumnElement[bool]:
-        return and_(self.fires(fired, self.policy.pause_at), shops.c.a_online == true())
+        return and_(self.pauses(fired), shops.c.a_online == true())
 
     @cached_property
     def queue_threshold_notifications(self) -> Insert:
         """Queue one notification per budget listing every threshold it fires now, ascending."""
         firing = self._firing()
         action = case((self._pauses_now(firing.fired), literal(Action.PAUSED.value)), else_=null())
-        content = _content(Kind.THRESHOLD, self.listed(firing.fired), action)
+        content = _content(self.terms, Kind.THRESHOLD, self.listed(firing.fired), action)
         query = select(*_labelled(content)).select_from(firing.source).where(firing.where)
         return _counted(notifications.insert().from_select(list(content), query))
 
     @cached_property
     def record_pauses(self) -> Insert:
-        """Claim each online shop whose pause threshold fires now (before the alerts record it)."""
-        # Only the pause threshold's state is read: where it fires, the budget fires.
-        fired, pause_at = self.fired(), self.policy.pause_at
-        source = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id)
+        """Claim each online shop whose pause threshold fires now (before the alerts record it),
+        with the threshold it pauses at (a soft limit's claim resumes below it)."""
+        firing = self._firing()
+        threshold = self.threshold_of(self.terms.pause_mask())
         query = (
-            select(budgets.c.a_shop_id, budgets.c.a_month, _now(), _evaluation_id())
-            .select_from(fired.join(source, thresholds=[pause_at], claim=False))
-            .where(self.in_month(), self.valid(), self._pauses_now(fired))
+            select(budgets.c.a_shop_id, budgets.c.a_month, _now(), _evaluation_id(), threshold)
+            .select_from(firing.source)
+            .where(self.in_month(), self.valid(), self._pauses_now(firing.fired))
         )
-        columns = ["shop_id", "month", "paused_at", "evaluation_id"]
+        columns = ["shop_id", "month", "paused_at", "evaluation_id", "threshold"]
         return _counted(pauses.insert().from_select(columns, query))
 
     @cached_property
@@ -237,11 +252,12 @@ class EvaluationSql(Rules):
         Each threshold reads only its own alert state (state.py says which shape, and why).
         """
         per_threshold = []
-        for threshold in self.policy.thresholds:
+        for threshold in self.thresholds:
             fired = self.fired()
+            source = self.terms.join(budgets)
             per_threshold.append(
                 select(budgets.c.a_shop_id, budgets.c.a_month, whole(threshold), _now())
-                .select_from(fired.join(budgets, thresholds=[threshold], claim=False))
+                .select_from(fired.join(source, thresholds=[threshold], claim=False))
                 .where(self.in_month(), self.valid(), self.fires(fired, threshold))
             )
         columns = ["shop_id", "month", "threshold", "fired_at"]
@@ -264,9 +280,10 @@ class EvaluationSql(Rules):
 
 
 def _content(
-    kind: Kind, thresholds: ColumnElement[Any], action: ColumnElement[Any]
+    terms: ShopTerms, kind: Kind, thresholds: ColumnElement[Any], action: ColumnElement[Any]
 ) -> dict[str, ColumnElement[Any]]:
-    """A queued notification's columns (SPEC §4), each with what it is made of."""
+    """A queued notification's columns (SPEC §4), each with what it is made of: the date on
+    the shop's clock, and the shop's zone, language and currency as the evaluation found them."""
     return {
         "evaluation_id": _evaluation_id(),
         "kind": literal(kind.value),
@@ -277,7 +294,11 @@ def _content(
         "spent": budgets.c.a_amount_spent,
         "thresholds": thresholds,
         "action": action,
-        "evaluated_on": bindparam("today", type_=Date()),
+        "evaluated_on": terms.today(),
+        "timezone": terms.zone(),
+        "language": terms.language(),
+        "currency": terms.currency(),
+        "evaluated_at": bindparam("at", type_=UtcDateTime()),
         "created_at": _now(),
         "status": literal(Status.PENDING.value),
         "attempts": literal(0),

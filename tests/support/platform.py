@@ -11,19 +11,27 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from budgetguard.db.schema.tables import (
     alerts,
+    audit,
     budgets,
     contacts,
     deliveries,
     evaluations,
+    forecasts,
     notifications,
     pauses,
+    policies,
     prunes,
     shops,
     spend_events,
+    threshold_bits,
 )
 from budgetguard.domain.period import Month
 
 ALL_TABLES = (
+    forecasts,
+    audit,
+    policies,
+    threshold_bits,
     prunes,
     spend_events,
     deliveries,

@@ -15,9 +15,8 @@ universe of `bg_threshold_bits`), so the statements are built once per universe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache, cached_property
 from typing import Any
 
@@ -28,8 +27,8 @@ from sqlalchemy import (
     FromClause,
     Insert,
     Integer,
-    Select,
     String,
+    Subquery,
     and_,
     bindparam,
     case,
@@ -44,6 +43,7 @@ from sqlalchemy.engine import Connection
 
 from budgetguard.db.catalog.policies import SOFT_LIMIT_MASK
 from budgetguard.db.evaluation.literals import whole
+from budgetguard.db.evaluation.predicates import Rules, Universe
 from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.plumbing.types import UtcDateTime
@@ -66,35 +66,29 @@ class ForecastShape:
     narrowed: bool
     zones: int
     every_zone: bool
-    universe: tuple[tuple[int, int], ...]
+    universe: Universe
 
-    @classmethod
-    def of(
-        cls, dialect: str, bits: Mapping[int, int], *, narrowed: bool, shape: tuple[int, bool]
-    ) -> ForecastShape:
-        """The shape for `bits` (db/catalog/policies.threshold_bits_of) and a pass's `shape`
-        (db/evaluation/shop_terms.shape)."""
-        zones, every_zone = shape
-        return cls(dialect, narrowed, zones, every_zone, tuple(sorted(bits.items())))
+
+def forecast_sql(rules: Rules) -> ForecastSql:
+    """The forecast statements beside the evaluation's `rules` (same database, scope and pass
+    shape, universe), built once per process."""
+    terms = rules.terms
+    shape = ForecastShape(
+        rules.dialect, rules.narrowed, terms.zones, terms.every_zone, rules.universe
+    )
+    return _built(shape)
 
 
 @cache
-def forecast_sql(shape: ForecastShape) -> ForecastSql:
-    """The forecast statements of `shape`, built once per process."""
+def _built(shape: ForecastShape) -> ForecastSql:
     return ForecastSql(shape)
 
 
-def forecast_params(*, min_days: int, evaluated_at: datetime) -> dict[str, Any]:
-    """The forecast statements' own parameters, beside the scope's, the stamp's and the pass's.
-
-    Never at the month's first instant, even with no minimum: no time elapsed, no pace.
-    """
-    return {"forecast_min_seconds": max(1, min_days * DAY_SECONDS), "evaluated_at": evaluated_at}
-
-
-def forecasts_due(connection: Connection, sql: ForecastSql, params: dict[str, Any]) -> bool:
-    """Whether a forecast of the scope is due (the chunk's cheap "needs work" read)."""
-    return connection.execute(sql.first_due, params).first() is not None
+def forecast_params(*, min_days: int) -> dict[str, Any]:
+    """The forecast statements' own parameter, beside the scope's, the stamp's and the pass's:
+    BUDGETGUARD_FORECAST_MIN_DAYS in seconds. Never at the month's first instant, even with no
+    minimum: no time elapsed, no pace."""
+    return {"forecast_min_seconds": max(1, min_days * DAY_SECONDS)}
 
 
 def fire_forecasts(connection: Connection, sql: ForecastSql, params: dict[str, Any]) -> int:
@@ -155,36 +149,60 @@ class ForecastSql:
     def due(self) -> ColumnElement[bool]:
         """A budget row of the scope whose forecast is due now (needs t_budgets and bg_policies
         joined: `ShopTerms.join`)."""
-        terms, limit = self.terms, self.limit()
-        spent = self._amount(budgets.c.a_amount_spent)
-        budget = self._amount(budgets.c.a_budget_amount)
-        elapsed = terms.elapsed_seconds()
         recorded = exists().where(
             forecasts.c.month == budgets.c.a_month, forecasts.c.shop_id == budgets.c.a_shop_id
         )
         return and_(
             budgets.c.a_month == bindparam("month", type_=Date()),
             self.covers(budgets.c.a_shop_id),
-            terms.in_pass(),
+            self.terms.in_pass(),
             budgets.c.a_budget_amount > whole(0),
-            budgets.c.a_amount_spent > whole(0),
+            self._pace_reaches_limit(~recorded),
+        )
+
+    def _pace_reaches_limit(self, unrecorded: ColumnElement[bool]) -> ColumnElement[bool]:
+        """The rule on a valid budget row of the scope and the pass. Cheapest first (databases
+        test an AND's terms in order): no forecast recorded (the usual answer once sent), the
+        shop's switch and clock, then the arithmetic."""
+        terms, limit = self.terms, self.limit()
+        spent = self._amount(budgets.c.a_amount_spent)
+        budget = self._amount(budgets.c.a_budget_amount)
+        elapsed = terms.elapsed_seconds()
+        return and_(
+            unrecorded,
             terms.forecast(),
             elapsed >= bindparam("forecast_min_seconds", type_=BigInteger()),
+            budgets.c.a_amount_spent > whole(0),
             spent * whole(100) < budget * limit,  # not crossed yet
             spent * whole(100) * terms.month_seconds() >= budget * limit * elapsed,
-            ~recorded,
         )
+
+    # --- in the sweep's findings (statements.py): one read of the chunk tells both ------------
+
+    @cached_property
+    def _recorded(self) -> Subquery:
+        query = select(forecasts.c.shop_id).where(
+            forecasts.c.month == bindparam("month", type_=Date()),
+            self.covers(forecasts.c.shop_id),
+        )
+        return query.subquery("forecast_sent")
+
+    def join_recorded(self, source: FromClause) -> FromClause:
+        """`source` (t_budgets and its policy) with the scope's recorded forecasts outer-joined:
+        a join the planner can make in bulk, where NOT EXISTS under the findings' OR is a
+        lookup per row."""
+        recorded = self._recorded
+        return source.outerjoin(recorded, recorded.c.shop_id == budgets.c.a_shop_id)
+
+    def due_in_findings(self) -> ColumnElement[bool]:
+        """`due` on a row the findings read (valid, of the scope and the pass), with the
+        recorded forecasts outer-joined by `join_recorded`."""
+        return self._pace_reaches_limit(self._recorded.c.shop_id.is_(None))
 
     def _source(self) -> FromClause:
         return ShopTerms.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id))
 
     # --- the statements ------------------------------------------------------------------------
-
-    @cached_property
-    def first_due(self) -> Select[Any]:
-        """One budget row, if any, whose forecast is due."""
-        source = ShopTerms.join(budgets)
-        return select(budgets.c.a_shop_id).select_from(source).where(self.due()).limit(1)
 
     @cached_property
     def queue(self) -> Insert:
@@ -227,7 +245,7 @@ class ForecastSql:
             "timezone": terms.zone(),
             "language": terms.language(),
             "currency": terms.currency(),
-            "evaluated_at": bindparam("evaluated_at", type_=UtcDateTime()),
+            "evaluated_at": bindparam("at", type_=UtcDateTime()),
         }
 
 

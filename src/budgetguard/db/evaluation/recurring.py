@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.evaluation.literals import whole
+from budgetguard.db.evaluation.predicates import Rules
 from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import audit, budgets, policies, shops
@@ -46,10 +47,14 @@ ACTOR = "budgetguard"
 ACTION = "budget.created"
 
 
+def recurring_sql(rules: Rules) -> RecurringSql:
+    """The statements beside the evaluation's `rules` (same database and pass shape), built
+    once per process."""
+    return _built(rules.dialect, rules.terms.zones, rules.terms.every_zone)
+
+
 @cache
-def recurring_sql(dialect: str, shape: tuple[int, bool]) -> RecurringSql:
-    """The statements for `dialect` and a pass's `shape` (shop_terms.shape), built once."""
-    zones, every_zone = shape
+def _built(dialect: str, zones: int, every_zone: bool) -> RecurringSql:
     return RecurringSql(dialect, ShopTerms(zones, every_zone=every_zone))
 
 

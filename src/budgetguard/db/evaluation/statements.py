@@ -38,6 +38,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from budgetguard.db.evaluation.forecasts import forecast_sql
 from budgetguard.db.evaluation.literals import whole
 from budgetguard.db.evaluation.predicates import Rules, Universe, month_param
 from budgetguard.db.evaluation.shop_terms import ShopTerms
@@ -81,6 +82,7 @@ def evaluation_sql(
     narrowed: bool,
     zones: int = 0,
     every_zone: bool = True,
+    forecasts: bool = False,
 ) -> EvaluationSql:
     """The statements for a universe of thresholds on `dialect`, for a month pass telling
     `zones` zones apart beside its default (shop_terms.shape), built once per process.
@@ -91,11 +93,16 @@ def evaluation_sql(
     The scope's bounds are bind parameters for that reason.
     """
     terms = ShopTerms(zones, every_zone=every_zone)
-    return EvaluationSql(universe, dialect, narrowed=narrowed, terms=terms)
+    sql = EvaluationSql(universe, dialect, narrowed=narrowed, terms=terms)
+    sql.forecasts = forecasts
+    return sql
 
 
 class EvaluationSql(Rules):
-    """Each statement of a chunk's evaluation, in the order they run (chunk.py)."""
+    """Each statement of a chunk's evaluation, in the order they run (chunk.py); the sweep's
+    (`forecasts`) find due forecasts too (db/evaluation/forecasts.py)."""
+
+    forecasts = False
 
     # --- reads: does the scope need work? ---------------------------------------------------
 
@@ -131,14 +138,21 @@ class EvaluationSql(Rules):
                 no_amount.label("spent"),
                 whole(1).label("usable"),
             )
-            .select_from(fired.join(self.terms.join(budgets)))
-            .where(self.in_month(), valid, or_(self.changed(fired), headroom))
+            .select_from(self._forecasts_joined(fired.join(self.terms.join(budgets))))
+            .where(self.in_month(), valid, or_(self.changed(fired), headroom, *self._forecast()))
         )
         if self.dialect != "postgresql":
             change = select(change.limit(1).subquery("first_change"))
         return union_all(unusable, change).order_by(
             literal_column("usable"), literal_column("shop_id")
         )
+
+    def _forecasts_joined(self, source: FromClause) -> FromClause:
+        return forecast_sql(self).join_recorded(source) if self.forecasts else source
+
+    def _forecast(self) -> list[ColumnElement[bool]]:
+        """A forecast is due (the sweep's findings only: requests do not forecast)."""
+        return [forecast_sql(self).due_in_findings()] if self.forecasts else []
 
     @cached_property
     def claims_set_online(self) -> Select[Any]:

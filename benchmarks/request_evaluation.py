@@ -25,22 +25,29 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 sys.path.insert(0, str(Path(__file__).parent))
+from budgetguard.config import Settings
+from budgetguard.db.catalog.policies import ensure_bits
 from budgetguard.db.evaluation.chunk import evaluate_chunk, needs_work
+from budgetguard.db.evaluation.predicates import Universe
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
+from budgetguard.db.evaluation.shop_terms import ShopTerms, pass_params
 from budgetguard.db.evaluation.statements import EvaluationSql, evaluation_sql
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
 from budgetguard.db.schema.sample import seed_sample
-from budgetguard.domain.thresholds import ThresholdPolicy
+from budgetguard.domain.shop_clock import month_passes
 from scratch import scratch_database
 
-POLICY = ThresholdPolicy.of([50, 100], 100)
+DEFAULTS = Settings().policy_defaults
 JULY = date(2020, 7, 1)
+NOW = datetime(2020, 7, 1, tzinfo=UTC)
 
 
-def per_call(connection: Connection, make: Callable[[], EvaluationSql], n: int) -> float:
+def per_call(
+    connection: Connection, make: Callable[[], EvaluationSql], n: int, terms: dict[str, object]
+) -> float:
     """Microseconds per evaluation of shop 5's budget (which needs no work)."""
-    scope = ChunkScope(JULY, 4, 5)
+    scope = ChunkScope(JULY, 4, 5, terms=terms)
     started = time.perf_counter()
     for _ in range(n):
         with connection.begin():
@@ -53,17 +60,25 @@ def measure(url: str, n: int) -> tuple[float, float]:
     engine = make_engine(url)
     revisions.upgrade(engine)
     dialect = engine.dialect.name
+    (july,) = month_passes(NOW, DEFAULTS.timezone, [])
     with engine.begin() as connection:
         seed_sample(connection)
-        now = datetime(2020, 7, 1, tzinfo=UTC)  # fire what the sample crosses in July, first
-        sql = evaluation_sql(POLICY, dialect, narrowed=False)
-        evaluate_chunk(connection, sql, ChunkScope(JULY, None, None), Stamp(1, now, JULY))
+        bits = ensure_bits(connection, DEFAULTS.thresholds)
+        universe: Universe = tuple(sorted(bits.items()))
+        terms = pass_params(july, DEFAULTS, bits)
+        sql = evaluation_sql(universe, dialect, narrowed=False)
+        # Fire what the sample crosses in July, first.
+        scope = ChunkScope(JULY, None, None, terms=terms)
+        evaluate_chunk(connection, sql, scope, Stamp(1, NOW, NOW))
     with engine.connect() as connection:
-        once = lambda: evaluation_sql(POLICY, dialect, narrowed=False)  # noqa: E731
-        fresh = lambda: EvaluationSql(POLICY, dialect, narrowed=False)  # noqa: E731
-        per_call(connection, once, 50)  # warm up both paths
-        per_call(connection, fresh, 50)
-        cached, rebuilt = per_call(connection, once, n), per_call(connection, fresh, n)
+        once = lambda: evaluation_sql(universe, dialect, narrowed=False)  # noqa: E731
+        fresh = lambda: EvaluationSql(  # noqa: E731
+            universe, dialect, narrowed=False, terms=ShopTerms(0, every_zone=True)
+        )
+        per_call(connection, once, 50, terms)  # warm up both paths
+        per_call(connection, fresh, 50, terms)
+        cached = per_call(connection, once, n, terms)
+        rebuilt = per_call(connection, fresh, n, terms)
     engine.dispose()
     return cached, rebuilt
 

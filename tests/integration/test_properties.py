@@ -1,24 +1,37 @@
 """Random histories of spend, budgets, hand edits and evaluations, checked against the model.
 
 Invariants: no alert fires twice per arming; every crossing is notified exactly when it first
-happens; only online shops are paused; only shops budgetguard paused are resumed.
+happens; only online shops are paused; only shops budgetguard paused are resumed. Shops set
+and change their own policies (thresholds, pause threshold or soft limit, time zone) mid-month,
+and evaluations fall between the midnights of their zones (issue 9).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
+from budgetguard.db.catalog import policies
+from budgetguard.domain.period import parse_instant
+from budgetguard.domain.policy import SOFT_LIMIT, PauseAt, ShopPolicy
 from support.model import Model, ModelShop
 from support.platform import wipe
 from support.world import World
 
 SHOPS = (1, 2)
 MONTHS = ("2020-06", "2020-07")
-DAY = {"2020-06": "2020-06-15", "2020-07": "2020-07-15"}
+INSTANTS = (
+    "2020-06-15T12:00:00Z",  # June everywhere
+    "2020-06-30T13:00:00Z",  # July in Auckland, June in UTC and Los Angeles
+    "2020-07-01T03:00:00Z",  # July in Auckland and UTC, June in Los Angeles
+    "2020-07-15T12:00:00Z",  # July everywhere
+)
+ZONES = (None, None, "Pacific/Auckland", "America/Los_Angeles")
+THRESHOLDS = (None, (50, 100), (50, 80, 100), (80,), (25, 50, 75, 100, 150))
 EXAMPLES = {"sqlite": 150, "mariadb": 40, "postgresql": 40}
 
 cents = st.integers(min_value=0, max_value=40_000).map(lambda c: Decimal(c).scaleb(-2))
@@ -31,10 +44,36 @@ budget_amounts = st.one_of(
 )
 spent_amounts = st.one_of(
     st.sampled_from(
-        [Decimal(v) for v in ("0.00", "0.15", "49.99", "50.00", "99.99", "100.00", "150.00")]
+        [
+            Decimal(v)
+            for v in (
+                "0.00",
+                "0.15",
+                "49.99",
+                "50.00",
+                "79.99",
+                "80.00",
+                "99.99",
+                "100.00",
+                "150.00",
+            )
+        ]
     ),
     cents,
 )
+
+
+@st.composite
+def shop_policies(
+    draw: st.DrawFn,
+) -> tuple[tuple[int, ...] | None, PauseAt | None, str | None]:
+    """A valid policy: its pause threshold (or a soft limit) among its thresholds."""
+    thresholds = draw(st.sampled_from(THRESHOLDS))
+    listed = (50, 100) if thresholds is None else thresholds
+    pauses: list[PauseAt | None] = [SOFT_LIMIT, *listed]
+    if 100 in listed:
+        pauses.append(None)  # the settings' 100
+    return thresholds, draw(st.sampled_from(pauses)), draw(st.sampled_from(ZONES))
 
 
 class History(RuleBasedStateMachine):
@@ -74,18 +113,37 @@ class History(RuleBasedStateMachine):
         self.world.platform.set_online(shop, online)
         self.model.shops[shop].online = online
 
-    @rule(month=st.sampled_from(MONTHS))
-    def budgetguard_evaluates(self, month: str) -> None:
+    @rule(shop=st.sampled_from(SHOPS), policy=shop_policies())
+    def a_shop_sets_its_policy(
+        self, shop: int, policy: tuple[tuple[int, ...] | None, PauseAt | None, str | None]
+    ) -> None:
+        thresholds, pause_at, zone = policy
+        own = ShopPolicy(thresholds=thresholds, pause_at=pause_at, timezone=zone)
+        with self.world.context.engine.begin() as connection:
+            policies.write(connection, shop, own, now=self.world.clock())
+        state = self.model.shops[shop]
+        state.thresholds, state.pause_at, state.zone = thresholds, pause_at, zone
+
+    @rule(shop=st.sampled_from(SHOPS))
+    def a_paused_shop_switches_to_a_soft_limit(self, shop: int) -> None:
+        state = self.model.shops[shop]
+        if state.claimed:  # its claim resumes below the threshold it paused at
+            self.a_shop_sets_its_policy(shop, (state.thresholds, SOFT_LIMIT, state.zone))
+
+    @rule(at=st.sampled_from(INSTANTS))
+    def budgetguard_evaluates(self, at: str) -> None:
+        instant: datetime = parse_instant(at, self.world.context.settings.zone)
         fired_before = {(s, m): self.world.platform.fired(s, m) for s in SHOPS for m in MONTHS}
         online_before = {s: self.world.platform.online(s) for s in SHOPS}
         claims_before = self.world.platform.paused_by_budgetguard()
         self.world.channel.sent.clear()
 
-        self.world.check(DAY[month])
+        self.world.check(at)
 
         told = sorted(self.world.sent)
-        assert told == self.model.evaluate(month)
+        assert told == self.model.evaluate(instant)
         for shop, kind, thresholds, action in told:
+            month = self.model.month_of(shop, instant)
             if kind == "threshold":
                 assert not set(thresholds) & set(fired_before[(shop, month)]), "fired twice"
                 assert action != "paused" or online_before[shop], "paused an offline shop"

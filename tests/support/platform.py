@@ -28,8 +28,8 @@ from budgetguard.db.schema.tables import (
 from budgetguard.domain.period import Month
 
 ALL_TABLES = (
-    forecasts,
     audit,
+    forecasts,
     policies,
     threshold_bits,
     prunes,

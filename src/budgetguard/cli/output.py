@@ -36,8 +36,13 @@ LIST_WIDTH = 160
 def print_check_summary(report: CheckReport) -> None:
     """Write one line of what the check did to stderr (stdout carries the notifications)."""
     e, d = report.evaluation, report.delivery
+    # Two passes around a turn of the month (shops' time zones): each month named.
+    evaluated = " and ".join(
+        f"{p.budgets} budgets of {p.month.label} (evaluation {p.evaluation_id})"
+        for p in e.passes or [e]
+    )
     parts = [
-        f"evaluated {e.budgets} budgets of {e.month.label} (evaluation {e.evaluation_id})",
+        f"evaluated {evaluated}",
         f"{e.notifications} notifications queued",
         f"{e.paused} shops paused",
         f"{e.resumed} resumed",

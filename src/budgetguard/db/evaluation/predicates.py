@@ -134,11 +134,13 @@ class Rules:
         return bit_sum(self.bits, self.crossed)
 
     def changed(self, fired: FiredState) -> ColumnElement[bool]:
-        """The shop's thresholds crossed are not those fired (of the shop's own thresholds: a
-        threshold it no longer lists stays recorded and is ignored)."""
-        mask = self.terms.threshold_mask()
-        crossed = self.crossed_bits().op("&")(mask)
-        return crossed != self.fired_bits(fired).op("&")(mask)
+        """A fired threshold is no longer crossed (to re-arm, whether the shop lists it or
+        not), or one of the shop's thresholds is crossed and has not fired. A threshold the
+        shop no longer lists stays recorded while crossed, and is ignored."""
+        # crossed & (mask | fired) != fired: one sum over the thresholds per row (the hot path).
+        done = self.fired_bits(fired)
+        watched = self.terms.threshold_mask().op("|")(done)
+        return self.crossed_bits().op("&")(watched) != done
 
     def fired(self) -> FiredState:
         """Per budget row of the scope: its fired thresholds and claim (state.py: the shape

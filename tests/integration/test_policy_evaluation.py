@@ -1,0 +1,240 @@
+"""Issue 9 §2-3: each shop evaluated with its own thresholds, pause threshold and clock, on real
+SQLite, MariaDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from budgetguard.db.catalog import policies
+from budgetguard.db.schema.tables import pauses
+from budgetguard.domain.policy import SOFT_LIMIT, PauseAt, ShopPolicy
+from support.world import World
+
+
+def set_policy(world: World, shop_id: int, **fields: object) -> None:
+    """Store the shop's own policy, as `budgetguard policy set` does."""
+    with world.context.engine.begin() as connection:
+        policies.write(connection, shop_id, ShopPolicy(**fields), now=world.clock())  # type: ignore[arg-type]
+
+
+def claim_threshold(world: World, shop_id: int) -> int | None:
+    query = select(pauses.c.threshold).where(pauses.c.shop_id == shop_id)
+    with world.context.engine.connect() as connection:
+        return connection.execute(query).scalar_one()  # type: ignore[no-any-return]
+
+
+def soft(thresholds: tuple[int, ...] | None = None) -> dict[str, object]:
+    pause: PauseAt = SOFT_LIMIT
+    return {"thresholds": thresholds, "pause_at": pause}
+
+
+def test_a_shop_at_80_percent_with_its_own_thresholds_gets_one_notification_of_50_and_80(
+    world: World,
+) -> None:
+    world.platform.add_shop(1)
+    world.platform.add_shop(2)
+    set_policy(world, 1, thresholds=(50, 80, 100))
+    world.platform.set_budget(1, "2020-06", "100.00", "80.00")
+    world.platform.set_budget(2, "2020-06", "100.00", "80.00")
+
+    world.check("2020-06-15")
+
+    assert sorted(world.sent) == [(1, "threshold", (50, 80), None), (2, "threshold", (50,), None)]
+    assert world.platform.fired(1, "2020-06") == (50, 80)
+
+
+def test_a_soft_limit_shop_past_its_budget_is_notified_and_stays_online(world: World) -> None:
+    world.platform.add_shop(1)
+    set_policy(world, 1, **soft())
+    world.platform.set_budget(1, "2020-06", "100.00", "130.00")
+
+    world.check("2020-06-15")
+
+    assert world.sent == [(1, "threshold", (50, 100), None)]
+    assert world.platform.online(1)
+    assert world.platform.paused_by_budgetguard() == set()
+
+
+def test_a_shop_pauses_at_its_own_pause_threshold(world: World) -> None:
+    world.platform.add_shop(1)
+    set_policy(world, 1, thresholds=(50, 80, 100), pause_at=80)
+    world.platform.set_budget(1, "2020-06", "100.00", "85.00")
+
+    world.check("2020-06-15")
+    world.platform.set_spent(1, "2020-06", "100.00")
+    world.check("2020-06-16")
+
+    assert world.sent == [(1, "threshold", (50, 80), "paused"), (1, "threshold", (100,), None)]
+    assert not world.platform.online(1)
+    assert claim_threshold(world, 1) == 80
+
+
+def test_switching_a_paused_shop_to_a_soft_limit_neither_resumes_nor_pauses_it(
+    world: World,
+) -> None:
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "100.00")
+    world.check("2020-06-15")
+    set_policy(world, 1, **soft())
+
+    world.check("2020-06-16")
+
+    assert world.sent == [(1, "threshold", (50, 100), "paused")]
+    assert not world.platform.online(1)
+    assert world.platform.paused_by_budgetguard() == {1}
+
+
+def test_a_soft_limit_shop_resumes_once_below_the_threshold_its_claim_paused_at(
+    world: World,
+) -> None:
+    world.platform.add_shop(1)
+    set_policy(world, 1, thresholds=(50, 80, 100), pause_at=80)
+    world.platform.set_budget(1, "2020-06", "100.00", "90.00")
+    world.check("2020-06-15")
+    set_policy(world, 1, **soft((50, 80, 100)))
+    world.platform.set_spent(1, "2020-06", "82.00")
+    world.check("2020-06-16")
+    assert not world.platform.online(1), "82 % still crosses the claim's 80 %"
+
+    world.platform.set_spent(1, "2020-06", "79.00")
+    world.check("2020-06-17")
+
+    assert world.sent[-1] == (1, "resumed", (), "resumed")
+    assert world.platform.online(1)
+    assert world.platform.paused_by_budgetguard() == set()
+    world.platform.set_spent(1, "2020-06", "120.00")
+    world.check("2020-06-18")
+    assert world.sent[-1] == (1, "threshold", (80, 100), None), "a soft limit never pauses"
+    assert world.platform.online(1)
+
+
+def test_a_claim_older_than_policies_resumes_below_the_settings_pause_threshold(
+    world: World,
+) -> None:
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "100.00")
+    world.check("2020-06-15")
+    with world.context.engine.begin() as connection:
+        connection.execute(pauses.update().values(threshold=None))  # as before migration 0008
+    set_policy(world, 1, **soft())
+    world.platform.set_spent(1, "2020-06", "99.00")
+
+    world.check("2020-06-16")
+
+    assert world.sent[-1] == (1, "resumed", (), "resumed")
+
+
+def test_a_threshold_removed_from_a_shop_stays_recorded_and_is_ignored(world: World) -> None:
+    world.platform.add_shop(1)
+    set_policy(world, 1, thresholds=(50, 80, 100))
+    world.platform.set_budget(1, "2020-06", "100.00", "85.00")
+    world.check("2020-06-15")
+    set_policy(world, 1, thresholds=(50, 100))
+
+    world.check("2020-06-16")
+    world.platform.set_spent(1, "2020-06", "90.00")
+    world.check("2020-06-17")
+
+    assert world.sent == [(1, "threshold", (50, 80), None)]
+    assert world.platform.fired(1, "2020-06") == (50, 80)
+
+
+def test_a_new_threshold_already_crossed_fires_at_the_next_evaluation(world: World) -> None:
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "85.00")
+    world.check("2020-06-15")
+    set_policy(world, 1, thresholds=(50, 80, 100))
+
+    world.check("2020-06-16")
+
+    assert world.sent == [(1, "threshold", (50,), None), (1, "threshold", (80,), None)]
+
+
+def test_a_policy_cleared_mid_month_brings_back_the_settings(world: World) -> None:
+    world.platform.add_shop(1)
+    set_policy(world, 1, **soft())
+    world.platform.set_budget(1, "2020-06", "100.00", "120.00")
+    world.check("2020-06-15")
+    with world.context.engine.begin() as connection:
+        policies.remove(connection, 1)
+
+    world.check("2020-06-16")
+
+    assert world.sent == [(1, "threshold", (50, 100), None)], "100 fired already: no pause now"
+    assert world.platform.online(1)
+
+
+def _two_zones(world: World) -> None:
+    for shop_id, zone in ((1, "Pacific/Auckland"), (2, "America/Los_Angeles")):
+        world.platform.add_shop(shop_id)
+        set_policy(world, shop_id, timezone=zone)
+        world.platform.set_budget(shop_id, "2020-06", "100.00", "60.00")
+        world.platform.set_budget(shop_id, "2020-07", "100.00", "70.00")
+
+
+def test_between_two_midnights_each_shop_is_evaluated_for_the_month_on_its_clock(
+    world: World,
+) -> None:
+    _two_zones(world)
+
+    report = world.evaluate("2020-06-30T13:00:00Z")  # Auckland: July 1st 01:00; LA: June 30th
+
+    rows = {
+        (n.shop_id, n.month.isoformat(), n.evaluated_on.isoformat(), n.timezone)
+        for n in _rows(world)
+    }
+    assert rows == {
+        (1, "2020-07-01", "2020-07-01", "Pacific/Auckland"),
+        (2, "2020-06-01", "2020-06-30", "America/Los_Angeles"),
+    }
+    assert [str(p.month) for p in report.passes] == ["2020-06", "2020-07"]
+    assert report.notifications == 2
+    assert report.budgets == 2, "each pass counts only its own shops' budgets"
+
+
+def test_a_paused_shop_resumes_at_its_own_midnight_with_its_new_months_budget(
+    world: World,
+) -> None:
+    for shop_id, zone in ((1, "Pacific/Auckland"), (2, "America/Los_Angeles")):
+        world.platform.add_shop(shop_id)
+        set_policy(world, shop_id, timezone=zone)
+        world.platform.set_budget(shop_id, "2020-06", "100.00", "100.00")
+        world.platform.set_budget(shop_id, "2020-07", "100.00", "0.00")
+    world.check("2020-06-29T00:00:00Z")
+    assert world.platform.paused_by_budgetguard() == {1, 2}
+
+    world.check("2020-06-30T12:30:00Z")  # Auckland's midnight was at 12:00 UTC
+
+    assert world.platform.online(1)
+    assert not world.platform.online(2)
+    world.check("2020-07-01T07:30:00Z")  # Los Angeles' midnight was at 07:00 UTC
+    assert world.platform.online(2)
+    resumed = [
+        (n.shop_id, n.month.isoformat(), n.evaluated_on.isoformat())
+        for n in _rows(world)
+        if n.kind == "resumed"
+    ]
+    assert resumed == [(1, "2020-07-01", "2020-07-01"), (2, "2020-07-01", "2020-07-01")]
+
+
+def test_one_pass_evaluations_keep_the_platform_month_and_date(world: World) -> None:
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "60.00")
+
+    report = world.evaluate("2020-06-30T23:30:00Z")
+
+    (row,) = _rows(world)
+    assert (row.evaluated_on.isoformat(), row.timezone, row.language) == ("2020-06-30", "UTC", "en")
+    assert row.evaluated_at == datetime(2020, 6, 30, 23, 30, tzinfo=UTC)
+    assert report.passes == []
+
+
+def _rows(world: World) -> list:  # type: ignore[type-arg]
+    return [_Row(**dict(r)) for r in world.platform.notifications()]
+
+
+class _Row:
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)

@@ -244,3 +244,19 @@ def test_prune_removes_old_months_forecasts_and_those_months_are_not_evaluated_a
     with pytest.raises(Conflict, match="2020-06 again"):
         world.check(TENTH_DONE)
     assert world.sent == [(1, "forecast", (100,), None)], "June's forecast is not sent again"
+
+
+def test_a_raised_budget_that_rearms_the_limit_can_be_forecast_then(forecasting: World) -> None:
+    world = forecasting
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, JUNE, "100.00", "100.00")
+    world.check("2020-06-05")  # crossed: paused, nothing to forecast
+    world.platform.set_budget_amount(1, JUNE, "250.00")  # 40 % in a third of June: 120 %
+
+    world.check(TENTH_DONE)
+
+    assert world.sent == [
+        (1, "threshold", (50, 100), "paused"),
+        (1, "resumed", (), "resumed"),
+        (1, "forecast", (100,), None),
+    ]

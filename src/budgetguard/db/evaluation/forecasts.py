@@ -28,7 +28,6 @@ from sqlalchemy import (
     Insert,
     Integer,
     String,
-    Subquery,
     and_,
     bindparam,
     case,
@@ -149,55 +148,66 @@ class ForecastSql:
     def due(self) -> ColumnElement[bool]:
         """A budget row of the scope whose forecast is due now (needs t_budgets and bg_policies
         joined: `ShopTerms.join`)."""
-        recorded = exists().where(
-            forecasts.c.month == budgets.c.a_month, forecasts.c.shop_id == budgets.c.a_shop_id
-        )
         return and_(
             budgets.c.a_month == bindparam("month", type_=Date()),
             self.covers(budgets.c.a_shop_id),
             self.terms.in_pass(),
             budgets.c.a_budget_amount > whole(0),
-            self._pace_reaches_limit(~recorded),
+            self._pace_reaches_limit(self._unrecorded(), self._below_limit()),
         )
 
-    def _pace_reaches_limit(self, unrecorded: ColumnElement[bool]) -> ColumnElement[bool]:
-        """The rule on a valid budget row of the scope and the pass. Cheapest first (databases
-        test an AND's terms in order): no forecast recorded (the usual answer once sent), the
-        shop's switch and clock, then the arithmetic."""
+    def _below_limit(self) -> ColumnElement[bool]:
+        """The limit is not crossed yet: `spent * 100 < budget * limit`, exactly."""
+        spent = self._amount(budgets.c.a_amount_spent)
+        budget = self._amount(budgets.c.a_budget_amount)
+        return spent * whole(100) < budget * self.limit()
+
+    def _pace_reaches_limit(
+        self, unrecorded: ColumnElement[bool], below_limit: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        """The rule on a valid budget row of the scope and the pass, cheapest first (databases
+        test an AND's terms in order): no forecast sent this month (the usual answer once sent),
+        the shop's switch and clock, the limit, then the pace. The seconds multiply as integers
+        before they meet the amounts: two decimal products, not four."""
         terms, limit = self.terms, self.limit()
         spent = self._amount(budgets.c.a_amount_spent)
         budget = self._amount(budgets.c.a_budget_amount)
         elapsed = terms.elapsed_seconds()
+        whole_month = terms.month_seconds() * whole(100)
         return and_(
             unrecorded,
             terms.forecast(),
             elapsed >= bindparam("forecast_min_seconds", type_=BigInteger()),
             budgets.c.a_amount_spent > whole(0),
-            spent * whole(100) < budget * limit,  # not crossed yet
-            spent * whole(100) * terms.month_seconds() >= budget * limit * elapsed,
+            below_limit,
+            spent * whole_month.self_group() >= budget * (limit * elapsed).self_group(),
+        )
+
+    def _unrecorded(self) -> ColumnElement[bool]:
+        return ~exists().where(
+            forecasts.c.month == budgets.c.a_month, forecasts.c.shop_id == budgets.c.a_shop_id
         )
 
     # --- in the sweep's findings (statements.py): one read of the chunk tells both ------------
 
-    @cached_property
-    def _recorded(self) -> Subquery:
-        query = select(forecasts.c.shop_id).where(
-            forecasts.c.month == bindparam("month", type_=Date()),
-            self.covers(forecasts.c.shop_id),
+    def due_in_findings(
+        self, fired_bits: ColumnElement[int], *, sent: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        """`due` on a row the findings read (valid, of the scope and the pass), from the row's
+        aggregated state (state.AggregatedState, built with the forecasts): its fired
+        thresholds' `fired_bits` and whether its forecast was `sent` this month.
+
+        The limit (a pause threshold, one of the shop's thresholds) is below when its alert has
+        not fired: one `&` instead of two decimal products. Where the two disagree the row's
+        alerts must change, which the findings tell by themselves, and the writes then decide
+        on the amounts (`due`). A soft limit's 100 % may be no threshold of the shop's: amounts.
+        """
+        pause_mask = self.terms.pause_mask()
+        below = case(
+            (pause_mask == whole(SOFT_LIMIT_MASK), self._below_limit()),
+            else_=fired_bits.op("&")(pause_mask) == whole(0),
         )
-        return query.subquery("forecast_sent")
-
-    def join_recorded(self, source: FromClause) -> FromClause:
-        """`source` (t_budgets and its policy) with the scope's recorded forecasts outer-joined:
-        a join the planner can make in bulk, where NOT EXISTS under the findings' OR is a
-        lookup per row."""
-        recorded = self._recorded
-        return source.outerjoin(recorded, recorded.c.shop_id == budgets.c.a_shop_id)
-
-    def due_in_findings(self) -> ColumnElement[bool]:
-        """`due` on a row the findings read (valid, of the scope and the pass), with the
-        recorded forecasts outer-joined by `join_recorded`."""
-        return self._pace_reaches_limit(self._recorded.c.shop_id.is_(None))
+        return self._pace_reaches_limit(~sent, below)
 
     def _source(self) -> FromClause:
         return ShopTerms.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id))

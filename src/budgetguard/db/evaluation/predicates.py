@@ -63,6 +63,8 @@ class Rules:
         self.narrowed = narrowed
         self.terms = terms
         self.thresholds = tuple(sorted(t for t, _ in universe))
+        # The sweep's statements find due forecasts too (statements.evaluation_sql).
+        self.forecasts = False
         # Each threshold's bit: a set of fired or crossed thresholds is one integer.
         self.bits = {t: 1 << bit for t, bit in sorted(universe)}
 
@@ -149,11 +151,18 @@ class Rules:
             return LookedUpState(self.bits)
         return self.aggregated()
 
-    def aggregated(self) -> FiredState:
+    def aggregated(self) -> AggregatedState:
         """The scope's alert state aggregated per shop, on every database: what `findings`
-        reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower)."""
+        reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower);
+        with the month's forecasts sent, for the sweep's (`forecasts`)."""
         numeric_sum = self.dialect == "postgresql"
-        return AggregatedState(self.bits, self.covers, month_param(), numeric_sum=numeric_sum)
+        return AggregatedState(
+            self.bits,
+            self.covers,
+            month_param(),
+            numeric_sum=numeric_sum,
+            forecasts=self.forecasts,
+        )
 
     @staticmethod
     def fired_bits(fired: FiredState) -> ColumnElement[int]:

@@ -37,6 +37,7 @@ from sqlalchemy import (
 
 from budgetguard.db.evaluation.literals import bit_sum, whole
 from budgetguard.db.schema.tables import alerts, budgets, pauses
+from budgetguard.db.schema.tables import forecasts as forecasts_sent
 
 
 class FiredState(Protocol):
@@ -71,6 +72,7 @@ class AggregatedState:
         month: ColumnElement[Any],
         *,
         numeric_sum: bool = False,
+        forecasts: bool = False,
     ) -> None:
         self._bits = bits
         weight = case(bits, value=alerts.c.threshold, else_=whole(0))
@@ -80,11 +82,20 @@ class AggregatedState:
             weight.label("bits"),
             whole(0).label("claimed"),
             no_threshold.label("claim_threshold"),
+            whole(0).label("forecast"),
         ).where(alerts.c.month == month, covers(alerts.c.shop_id))
-        claimed = select(pauses.c.shop_id, whole(0), whole(1), pauses.c.threshold).where(
+        claimed = select(pauses.c.shop_id, whole(0), whole(1), pauses.c.threshold, whole(0)).where(
             covers(pauses.c.shop_id)
         )
-        both = union_all(fired, claimed).subquery("state")
+        parts = [fired, claimed]
+        if forecasts:
+            # The month's forecasts sent (db/evaluation/forecasts.py): one more range, no lookups.
+            parts.append(
+                select(forecasts_sent.c.shop_id, whole(0), whole(0), no_threshold, whole(1)).where(
+                    forecasts_sent.c.month == month, covers(forecasts_sent.c.shop_id)
+                )
+            )
+        both = union_all(*parts).subquery("state")
         total: ColumnElement[int] = func.sum(both.c.bits)
         if numeric_sum:
             # PostgreSQL's sum(bigint) is NUMERIC, which has no `&`.
@@ -95,6 +106,7 @@ class AggregatedState:
                 total.label("bits"),
                 func.max(both.c.claimed).label("claimed"),
                 func.max(both.c.claim_threshold).label("claim_threshold"),
+                func.max(both.c.forecast).label("forecast"),
             )
             .group_by(both.c.shop_id)
             .subquery("fired")
@@ -116,6 +128,10 @@ class AggregatedState:
 
     def claim_threshold(self) -> ColumnElement[int]:
         return self._state.c.claim_threshold
+
+    def forecast_sent(self) -> ColumnElement[bool]:
+        """The shop's forecast of the month was sent (built with `forecasts` only)."""
+        return func.coalesce(self._state.c.forecast, whole(0)) == whole(1)
 
 
 class LookedUpState:

@@ -42,7 +42,7 @@ from budgetguard.db.evaluation.forecasts import forecast_sql
 from budgetguard.db.evaluation.literals import whole
 from budgetguard.db.evaluation.predicates import Rules, Universe, month_param
 from budgetguard.db.evaluation.shop_terms import ShopTerms
-from budgetguard.db.evaluation.state import FiredState
+from budgetguard.db.evaluation.state import AggregatedState, FiredState
 from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.domain.delivery import Status
@@ -102,8 +102,6 @@ class EvaluationSql(Rules):
     """Each statement of a chunk's evaluation, in the order they run (chunk.py); the sweep's
     (`forecasts`) find due forecasts too (db/evaluation/forecasts.py)."""
 
-    forecasts = False
-
     # --- reads: does the scope need work? ---------------------------------------------------
 
     @cached_property
@@ -138,8 +136,10 @@ class EvaluationSql(Rules):
                 no_amount.label("spent"),
                 whole(1).label("usable"),
             )
-            .select_from(self._forecasts_joined(fired.join(self.terms.join(budgets))))
-            .where(self.in_month(), valid, or_(self.changed(fired), headroom, *self._forecast()))
+            .select_from(fired.join(self.terms.join(budgets)))
+            .where(
+                self.in_month(), valid, or_(self.changed(fired), headroom, *self._forecast(fired))
+            )
         )
         if self.dialect != "postgresql":
             change = select(change.limit(1).subquery("first_change"))
@@ -147,12 +147,11 @@ class EvaluationSql(Rules):
             literal_column("usable"), literal_column("shop_id")
         )
 
-    def _forecasts_joined(self, source: FromClause) -> FromClause:
-        return forecast_sql(self).join_recorded(source) if self.forecasts else source
-
-    def _forecast(self) -> list[ColumnElement[bool]]:
+    def _forecast(self, fired: AggregatedState) -> list[ColumnElement[bool]]:
         """A forecast is due (the sweep's findings only: requests do not forecast)."""
-        return [forecast_sql(self).due_in_findings()] if self.forecasts else []
+        if not self.forecasts:
+            return []
+        return [forecast_sql(self).due_in_findings(fired.bits(), sent=fired.forecast_sent())]
 
     @cached_property
     def claims_set_online(self) -> Select[Any]:

@@ -13,13 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from budgetguard import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
+from budgetguard.domain.api_keys import parse_api_keys
 from budgetguard.domain.errors import ConfigError
-from budgetguard.domain.policy import (
-    PolicyDefaults,
-    PolicyError,
-    parse_currency,
-    parse_language,
-)
+from budgetguard.domain.policy import PolicyDefaults, PolicyError, parse_currency, parse_language
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
     ChannelKind,
@@ -282,27 +278,6 @@ class Settings(BaseSettings):
     def api_key_table(self) -> dict[str, str]:
         """The API keys by name."""
         return parse_api_keys(self.api_keys.get_secret_value())
-
-
-MIN_KEY_LENGTH = 16
-
-
-def parse_api_keys(text: str) -> dict[str, str]:
-    """Parse `name:key,name:key`; names are unique words, keys at least 16 characters."""
-    table: dict[str, str] = {}
-    for position, entry in enumerate(filter(None, (e.strip() for e in text.split(","))), 1):
-        name, colon, key = entry.partition(":")
-        name, key = name.strip(), key.strip()
-        if not colon or not name or not key:
-            raise ValueError(f"entry {position} is not name:key")
-        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise ValueError(f"entry {position}: the name may hold letters, digits, - _ . only")
-        if len(key) < MIN_KEY_LENGTH:
-            raise ValueError(f"entry {position} ({name}): a key needs {MIN_KEY_LENGTH}+ characters")
-        if name in table:
-            raise ValueError(f"the name {name!r} is given twice")
-        table[name] = key
-    return table
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,6 +4,8 @@ and a database upgraded from schema 0001 keeps the notifications it had not deli
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import exc, select, update
@@ -58,6 +60,27 @@ def test_the_unique_key_refuses_a_second_record_for_one_recipient(world: World) 
         dispatch_due(connection, now=world.clock.now, limit=10, operators=[])
 
 
+def _queued_by_0001(world: World, shop: int) -> dict[str, object]:
+    """A threshold notification with the columns of schema 0001."""
+    now = world.clock.now
+    return {
+        "evaluation_id": 1,
+        "kind": "threshold",
+        "shop_id": shop,
+        "shop_name": f"Shop {shop}",
+        "month": date(2020, 6, 1),
+        "budget": Decimal("100.00"),
+        "spent": Decimal("100.00"),
+        "thresholds": "50,100",
+        "action": "paused",
+        "evaluated_on": date(2020, 6, 30),
+        "created_at": now,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
+
+
 @pytest.fixture
 def engine_at_0001(fresh_url: str) -> Iterator[Engine]:
     engine = make_engine(fresh_url)
@@ -71,8 +94,10 @@ def test_notifications_left_undelivered_by_schema_0001_are_delivered_after_the_u
 ) -> None:
     world = World.on(engine_at_0001)
     overspend(world, 2)
-    world.evaluate("2020-06-30")  # the evaluator writes the same outbox columns in 0001
+    # What 0001's evaluator queued (today's evaluator needs 0008's policy tables).
     with engine_at_0001.begin() as connection:
+        for shop in (1, 2):
+            connection.execute(notifications.insert().values(**_queued_by_0001(world, shop)))
         connection.execute(
             update(notifications)
             .where(notifications.c.shop_id == 2)

@@ -13,7 +13,9 @@ from budgetguard.db.catalog import policies
 from budgetguard.db.schema.tables import forecasts
 from budgetguard.domain.errors import Conflict
 from budgetguard.domain.policy import SOFT_LIMIT, ShopPolicy
+from budgetguard.domain.spend import SpendEvent
 from budgetguard.services.maintenance import prune_old_rows
+from budgetguard.services.spend import Located, record_spend
 from support.world import World
 
 JUNE = "2020-06"
@@ -208,20 +210,15 @@ def test_a_forecast_runs_on_the_shops_clock(forecasting: World) -> None:
 
 
 def test_forecasts_are_not_evaluated_by_requests(forecasting: World) -> None:
-    """A request's evaluation (spend events) fires thresholds only; the sweep forecasts."""
-    from budgetguard.db.evaluation.request import evaluate_budgets  # noqa: PLC0415
-
+    """A spend event's evaluation fires thresholds only; the sweep forecasts."""
     world = forecasting
     world.platform.add_shop(1)
-    world.platform.set_budget(1, JUNE, "100.00", "60.00")
-    settings = world.context.settings
-    with world.context.engine.begin() as connection:
-        evaluate_budgets(
-            connection,
-            defaults=settings.policy_defaults,
-            shop_ids=[1],
-            now=datetime(2020, 6, 11, tzinfo=UTC),
-        )
+    world.platform.set_budget(1, JUNE, "100.00", "0.00")
+    tenth = datetime(2020, 6, 11, tzinfo=UTC)
+    world.clock.now = tenth
+    event = SpendEvent("e-1", 1, Decimal("60.00"), tenth)
+
+    record_spend(context=world.context, events=[Located(event, "")], source="test")
 
     assert [n["kind"] for n in world.platform.notifications()] == ["threshold"]
     world.check(TENTH_DONE)

@@ -4,12 +4,18 @@ SQLite, MariaDB and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from budgetguard.db.catalog import policies
 from budgetguard.db.schema.tables import pauses
+from budgetguard.domain.evaluation import ChunkResult
+from budgetguard.domain.period import Month
 from budgetguard.domain.policy import SOFT_LIMIT, PauseAt, ShopPolicy
+from budgetguard.domain.spend import SpendEvent
+from budgetguard.services.shops import put_budget
+from budgetguard.services.spend import Located, SpendReport, record_spend
 from support.world import World
 
 
@@ -238,3 +244,55 @@ def _rows(world: World) -> list:  # type: ignore[type-arg]
 class _Row:
     def __init__(self, **values: object) -> None:
         self.__dict__.update(values)
+
+
+def _spend(world: World, event_id: str, shop_id: int, amount: str) -> SpendReport:
+    event = SpendEvent(event_id, shop_id, Decimal(amount), world.clock())
+    return record_spend(context=world.context, events=[Located(event, "")], source="test")
+
+
+def test_a_spend_event_counts_in_the_month_on_its_shops_clock_and_is_evaluated_there(
+    world: World,
+) -> None:
+    for shop_id in (1, 2):
+        world.platform.add_shop(shop_id)
+        world.platform.set_budget(shop_id, "2020-06", "100.00", "0.00")
+        world.platform.set_budget(shop_id, "2020-07", "100.00", "0.00")
+    set_policy(world, 1, timezone="Pacific/Auckland", thresholds=(50, 80, 100), pause_at=80)
+    world.clock.now = datetime(2020, 6, 30, 13, 0, tzinfo=UTC)  # July 1st in Auckland
+
+    report = _spend(world, "a-1", 1, "85.00")
+    _spend(world, "u-1", 2, "85.00")
+
+    assert [(s.shop_id, str(s.month)) for s in report.standings] == [(1, "2020-07")]
+    assert not world.platform.online(1), "paused at its own 80 %, in its own July"
+    rows = {
+        (n.shop_id, n.month.isoformat(), n.evaluated_on.isoformat(), n.thresholds, n.action)
+        for n in _rows(world)
+    }
+    assert rows == {
+        (1, "2020-07-01", "2020-07-01", "50,80", "paused"),
+        (2, "2020-06-01", "2020-06-30", "50", None),
+    }
+
+
+def test_a_budget_raise_by_request_resumes_a_soft_limit_shop_below_its_claims_threshold(
+    world: World,
+) -> None:
+    world.platform.add_shop(1)
+    set_policy(world, 1, thresholds=(50, 80, 100), pause_at=80)
+    world.platform.set_budget(1, "2020-06", "100.00", "90.00")
+    world.check("2020-06-15")
+    set_policy(world, 1, **soft((50, 80, 100)))
+    world.clock.now = datetime(2020, 6, 16, tzinfo=UTC)
+
+    saved = put_budget(
+        context=world.context, shop_id=1, month=Month(2020, 6), amount=Decimal("100.00")
+    )
+    assert saved.queued == ChunkResult(), "90 % still crosses the claim's 80 %"
+    saved = put_budget(
+        context=world.context, shop_id=1, month=Month(2020, 6), amount=Decimal("120.00")
+    )
+
+    assert saved.queued == ChunkResult(notifications=1, resumed=1), "75 % is below 80 %"
+    assert world.platform.online(1)

@@ -13,7 +13,12 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 
 from budgetguard.db.catalog import policies
 from budgetguard.domain.period import parse_instant
@@ -63,10 +68,12 @@ spent_amounts = st.one_of(
 )
 
 
+Policy = tuple[tuple[int, ...] | None, PauseAt | None, str | None]
+"""A shop's thresholds, pause threshold and time zone (None: the settings')."""
+
+
 @st.composite
-def shop_policies(
-    draw: st.DrawFn,
-) -> tuple[tuple[int, ...] | None, PauseAt | None, str | None]:
+def shop_policies(draw: st.DrawFn) -> Policy:
     """A valid policy: its pause threshold (or a soft limit) among its thresholds."""
     thresholds = draw(st.sampled_from(THRESHOLDS))
     listed = (50, 100) if thresholds is None else thresholds
@@ -88,6 +95,11 @@ class History(RuleBasedStateMachine):
             online = shop == 1
             self.world.platform.add_shop(shop, online=online)
             self.model.shops[shop] = ModelShop(online=online)
+
+    @initialize(first=shop_policies(), second=shop_policies())
+    def the_shops_start_with_their_own_policies(self, first: Policy, second: Policy) -> None:
+        self.a_shop_sets_its_policy(SHOPS[0], first)
+        self.a_shop_sets_its_policy(SHOPS[1], second)
 
     @rule(shop=st.sampled_from(SHOPS), month=st.sampled_from(MONTHS), budget=budget_amounts,
           spent=spent_amounts)  # fmt: skip
@@ -114,9 +126,7 @@ class History(RuleBasedStateMachine):
         self.model.shops[shop].online = online
 
     @rule(shop=st.sampled_from(SHOPS), policy=shop_policies())
-    def a_shop_sets_its_policy(
-        self, shop: int, policy: tuple[tuple[int, ...] | None, PauseAt | None, str | None]
-    ) -> None:
+    def a_shop_sets_its_policy(self, shop: int, policy: Policy) -> None:
         thresholds, pause_at, zone = policy
         own = ShopPolicy(thresholds=thresholds, pause_at=pause_at, timezone=zone)
         with self.world.context.engine.begin() as connection:

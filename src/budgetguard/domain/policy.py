@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from budgetguard.domain.currencies import CURRENCIES
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 LANGUAGES = ("en", "de", "fr", "it", "es", "nl")
@@ -265,8 +266,5 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-@cache
 def _known_currency(code: str) -> bool:
-    from babel.numbers import is_currency  # noqa: PLC0415 - only when a currency is checked
-
-    return bool(is_currency(code))
+    return code in CURRENCIES

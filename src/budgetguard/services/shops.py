@@ -25,7 +25,7 @@ from budgetguard.db.catalog.shops import (
     save_shop,
 )
 from budgetguard.db.catalog.standings import standings, status_rows
-from budgetguard.db.evaluation.request import current_months, evaluate_budgets
+from budgetguard.db.evaluation.request import evaluate_budgets, shop_zones
 from budgetguard.domain.errors import NotFound
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
@@ -130,11 +130,12 @@ def _evaluated(
     """Evaluate the shop's budget of `month` if it is the shop's current month on its clock
     (None: the current one)."""
     defaults, now = context.settings.policy_defaults, context.clock()
-    current = current_months(connection, defaults=defaults, shop_ids=[shop_id], now=now)[shop_id]
+    zones = shop_zones(connection, defaults, [shop_id])
+    current = Month.containing(now, zones[shop_id])
     month = current if month is None else month
     queued = None
     if month == current:
-        queued = evaluate_budgets(connection, defaults=defaults, shop_ids=[shop_id], now=now)
+        queued = evaluate_budgets(connection, defaults=defaults, zones=zones, now=now)
     (standing,) = status_rows(connection, month=month, shop_ids=[shop_id], limit=1)
     return Saved(standing, created, queued)
 

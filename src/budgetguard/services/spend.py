@@ -104,10 +104,15 @@ def _apply(
     )
     for month, spent in totals.items():
         write_spent(connection, month.first_day, spent)
-    current = {shop_id: Month.containing(now, zone) for shop_id, zone in zones.items()}
-    evaluated = [s for month, spent in totals.items() for s in spent if current[s] == month]
+    # The budgets of each shop's current month on its clock are evaluated.
+    evaluated = {
+        s: zones[s]
+        for month, spent in totals.items()
+        for s in spent
+        if Month.containing(now, zones[s]) == month
+    }
     if evaluated:
-        report.queued = evaluate_budgets(connection, defaults=defaults, shop_ids=evaluated, now=now)
+        report.queued = evaluate_budgets(connection, defaults=defaults, zones=evaluated, now=now)
     report.standings = standings(connection, touched)
     return report
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
@@ -96,8 +97,7 @@ def _apply(context: Context, connection: Connection, group: Sequence[Single]) ->
         received_at=now,
         source={group[i].event.event_id: group[i].source for i in fresh},
     )
-    current = {shop_id: Month.containing(now, zone) for shop_id, zone in zones.items()}
-    _answer(context, connection, plan, current, now)
+    _answer(context, connection, plan, zones, now)
     return [plan.outcomes[i] for i in range(len(group))]
 
 
@@ -105,14 +105,13 @@ def _answer(
     context: Context,
     connection: Connection,
     plan: _Plan,
-    current: dict[int, Month],
+    zones: dict[int, ZoneInfo],
     now: datetime,
 ) -> None:
     """Apply the rounds in turn, each answered with its budgets' standings once it counts; the
-    repeats are answered with the standings after the last round (`current`: each shop's
-    current month on its clock)."""
+    repeats are answered with the standings after the last round (`zones`: each shop's)."""
     for number, round_ in enumerate(plan.rounds, 1):
-        queued = _write_and_evaluate(context, connection, round_, current, now)
+        queued = _write_and_evaluate(context, connection, round_, zones, now)
         wanted = {i: budget for i, (budget, _) in round_.items()}
         if number == len(plan.rounds):
             wanted |= plan.repeats
@@ -177,7 +176,7 @@ def _write_and_evaluate(
     context: Context,
     connection: Connection,
     round_: dict[int, tuple[Budget, Decimal]],
-    current: dict[int, Month],
+    zones: dict[int, ZoneInfo],
     now: datetime,
 ) -> dict[int, ChunkResult]:
     """Write the round's totals and evaluate its budgets of the current month; return, by
@@ -188,12 +187,16 @@ def _write_and_evaluate(
         by_month[month][shop_id] = total
     for month, spent in sorted(by_month.items()):
         write_spent(connection, month.first_day, spent)
-    evaluated = [i for i, ((month, shop), _) in round_.items() if month == current[shop]]
+
+    def current(month: Month, shop: int) -> bool:  # the shop's month on its clock
+        return Month.containing(now, zones[shop]) == month
+
+    evaluated = [i for i, ((month, shop), _) in round_.items() if current(month, shop)]
     if not evaluated:
         return {}
-    shop_ids = {shop for (month, shop), _ in round_.values() if month == current[shop]}
+    shops = {shop: zones[shop] for (month, shop), _ in round_.values() if current(month, shop)}
     defaults = context.settings.policy_defaults
-    queued = evaluate_budgets(connection, defaults=defaults, shop_ids=shop_ids, now=now)
+    queued = evaluate_budgets(connection, defaults=defaults, zones=shops, now=now)
     return {i: queued if n == 0 else ChunkResult() for n, i in enumerate(evaluated)}
 
 

@@ -41,13 +41,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.catalog.policies import SOFT_LIMIT_MASK
+from budgetguard.db.evaluation.content import labelled, notification_content, now_param
 from budgetguard.db.evaluation.literals import whole
 from budgetguard.db.evaluation.predicates import Rules, Universe
 from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.plumbing.keys import one_of
-from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import budgets, forecasts, notifications, shops
-from budgetguard.domain.delivery import Status
 from budgetguard.domain.errors import ConcurrentChange
 from budgetguard.domain.forecast import DAY_SECONDS
 from budgetguard.domain.notification import Kind
@@ -217,8 +216,9 @@ class ForecastSql:
     @cached_property
     def queue(self) -> Insert:
         """Queue a `forecast` notification for every budget row whose forecast is due."""
-        content = self._content()
-        query = select(*(e.label(n) for n, e in content.items())).select_from(self._source())
+        # A threshold notification's columns, with the limit as its one threshold, no action.
+        content = notification_content(self.terms, Kind.FORECAST, self.limit_text(), null())
+        query = select(*labelled(content)).select_from(self._source())
         insert = notifications.insert().from_select(list(content), query.where(self.due()))
         return insert.execution_options(preserve_rowcount=True)
 
@@ -226,38 +226,9 @@ class ForecastSql:
     def record(self) -> Insert:
         """Record the forecasts `queue` queued (run after it, in the same transaction)."""
         query = (
-            select(budgets.c.a_month, budgets.c.a_shop_id, _now())
+            select(budgets.c.a_month, budgets.c.a_shop_id, now_param())
             .select_from(ShopTerms.join(budgets))
             .where(self.due())
         )
         insert = forecasts.insert().from_select(["month", "shop_id", "fired_at"], query)
         return insert.execution_options(preserve_rowcount=True)
-
-    def _content(self) -> dict[str, ColumnElement[Any]]:
-        """A forecast notification's columns: a threshold notification's, with the limit as its
-        one threshold and no action."""
-        terms = self.terms
-        return {
-            "evaluation_id": bindparam("evaluation_id", type_=notifications.c.evaluation_id.type),
-            "kind": literal(Kind.FORECAST.value),
-            "shop_id": budgets.c.a_shop_id,
-            "shop_name": shops.c.a_name,
-            "month": budgets.c.a_month,
-            "budget": budgets.c.a_budget_amount,
-            "spent": budgets.c.a_amount_spent,
-            "thresholds": self.limit_text(),
-            "action": null(),
-            "evaluated_on": terms.today(),
-            "created_at": _now(),
-            "status": literal(Status.PENDING.value),
-            "attempts": literal(0),
-            "next_attempt_at": _now(),
-            "timezone": terms.zone(),
-            "language": terms.language(),
-            "currency": terms.currency(),
-            "evaluated_at": bindparam("at", type_=UtcDateTime()),
-        }
-
-
-def _now() -> ColumnElement[Any]:
-    return bindparam("now", type_=UtcDateTime())

@@ -25,7 +25,7 @@ The primary key of bg_alerts stays the last line, as for the sweep.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,6 @@ from budgetguard.db.evaluation.shop_terms import pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.plumbing.keys import in_parts
 from budgetguard.domain.evaluation import ChunkResult
-from budgetguard.domain.period import Month
 from budgetguard.domain.policy import PolicyDefaults
 from budgetguard.domain.shop_clock import MonthPass, month_passes
 
@@ -55,37 +54,26 @@ def shop_zones(
     return {s: ZoneInfo(zones.get(s, defaults.timezone)) for s in ids}
 
 
-def current_months(
-    connection: Connection, *, defaults: PolicyDefaults, shop_ids: Iterable[int], now: datetime
-) -> dict[int, Month]:
-    """Each shop's current month: the month containing `now` on the shop's clock."""
-    zones = policies.zones_of(connection, shop_ids)
-    passes = month_passes(now, defaults.timezone, set(zones.values()))
-    month_of = {clock.zone: p.month for p in passes for clock in p.clocks}
-    return {s: month_of[zones.get(s, defaults.timezone)] for s in set(shop_ids)}
-
-
 def evaluate_budgets(
     connection: Connection,
     *,
     defaults: PolicyDefaults,
-    shop_ids: Iterable[int],
+    zones: Mapping[int, ZoneInfo],
     now: datetime,
 ) -> ChunkResult:
-    """Evaluate the budgets of `shop_ids`, each for its current month (on the shop's clock,
-    with its own policy), in the caller's transaction.
+    """Evaluate the budgets of the shops of `zones` (`shop_zones`), each for its current month
+    on its clock, with its own policy, in the caller's transaction.
 
     The evaluation is recorded in bg_evaluations only when it changes something (its id then
     stamps what it writes; one row per month evaluated), so the usual request, which changes
     nothing, writes no row there.
     """
     bits = policies.ensure_bits(connection, defaults.thresholds)
-    zones = policies.zones_of(connection, shop_ids)
     total = ChunkResult()
     by_zone: dict[str, list[int]] = defaultdict(list)
-    for shop_id in set(shop_ids):
-        by_zone[zones.get(shop_id, defaults.timezone)].append(shop_id)
-    for month_pass in month_passes(now, defaults.timezone, set(zones.values())):
+    for shop_id, zone in zones.items():
+        by_zone[zone.key].append(shop_id)
+    for month_pass in month_passes(now, defaults.timezone, by_zone):
         # The pass's shops are told apart here, so its statements need not filter by zone.
         ids = sorted(s for clock in month_pass.clocks for s in by_zone.get(clock.zone, ()))
         if ids:

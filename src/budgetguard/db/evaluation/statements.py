@@ -23,7 +23,6 @@ from sqlalchemy import (
     Select,
     Update,
     and_,
-    bindparam,
     case,
     cast,
     delete,
@@ -38,24 +37,19 @@ from sqlalchemy import (
     union_all,
 )
 
+from budgetguard.db.evaluation.content import (
+    evaluation_id_param,
+    labelled,
+    notification_content,
+    now_param,
+)
 from budgetguard.db.evaluation.forecasts import forecast_sql
 from budgetguard.db.evaluation.literals import whole
 from budgetguard.db.evaluation.predicates import Rules, Universe, month_param
 from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.evaluation.state import AggregatedState, FiredState
-from budgetguard.db.plumbing.types import UtcDateTime
 from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops
-from budgetguard.domain.delivery import Status
 from budgetguard.domain.notification import Action, Kind
-
-
-def _now() -> ColumnElement[Any]:
-    return bindparam("now", type_=UtcDateTime())
-
-
-def _evaluation_id() -> ColumnElement[int]:
-    return bindparam("evaluation_id", type_=notifications.c.evaluation_id.type)
-
 
 S = TypeVar("S", Insert, Update, Delete)
 
@@ -200,12 +194,14 @@ class EvaluationSql(Rules):
     @cached_property
     def queue_resumes(self) -> Insert:
         """Queue a `resumed` notification for each paused shop whose budget has headroom again."""
-        content = _content(self.terms, Kind.RESUMED, literal(""), literal(Action.RESUMED.value))
+        content = notification_content(
+            self.terms, Kind.RESUMED, literal(""), literal(Action.RESUMED.value)
+        )
         claims = pauses.join(shops, shops.c.a_id == pauses.c.shop_id).join(
             budgets, budgets.c.a_shop_id == pauses.c.shop_id
         )
         query = (
-            select(*_labelled(content))
+            select(*labelled(content))
             .select_from(self.terms.join(claims))
             .where(self._resumable(self.terms))
         )
@@ -240,8 +236,10 @@ class EvaluationSql(Rules):
         """Queue one notification per budget listing every threshold it fires now, ascending."""
         firing = self._firing()
         action = case((self._pauses_now(firing.fired), literal(Action.PAUSED.value)), else_=null())
-        content = _content(self.terms, Kind.THRESHOLD, self.listed(firing.fired), action)
-        query = select(*_labelled(content)).select_from(firing.source).where(firing.where)
+        content = notification_content(
+            self.terms, Kind.THRESHOLD, self.listed(firing.fired), action
+        )
+        query = select(*labelled(content)).select_from(firing.source).where(firing.where)
         return _counted(notifications.insert().from_select(list(content), query))
 
     @cached_property
@@ -251,7 +249,13 @@ class EvaluationSql(Rules):
         firing = self._firing()
         threshold = self.threshold_of(self.terms.pause_mask())
         query = (
-            select(budgets.c.a_shop_id, budgets.c.a_month, _now(), _evaluation_id(), threshold)
+            select(
+                budgets.c.a_shop_id,
+                budgets.c.a_month,
+                now_param(),
+                evaluation_id_param(),
+                threshold,
+            )
             .select_from(firing.source)
             .where(self.in_month(), self.valid(), self._pauses_now(firing.fired))
         )
@@ -269,7 +273,7 @@ class EvaluationSql(Rules):
             fired = self.fired()
             source = self.terms.join(budgets)
             per_threshold.append(
-                select(budgets.c.a_shop_id, budgets.c.a_month, whole(threshold), _now())
+                select(budgets.c.a_shop_id, budgets.c.a_month, whole(threshold), now_param())
                 .select_from(fired.join(source, thresholds=[threshold], claim=False))
                 .where(self.in_month(), self.valid(), self.fires(fired, threshold))
             )
@@ -284,40 +288,9 @@ class EvaluationSql(Rules):
             .where(
                 shops.c.a_id == pauses.c.shop_id,
                 self.covers(pauses.c.shop_id),
-                pauses.c.evaluation_id == _evaluation_id(),
+                pauses.c.evaluation_id == evaluation_id_param(),
                 shops.c.a_online == true(),
             )
             .values(a_online=False)
         )
         return _counted(pause)
-
-
-def _content(
-    terms: ShopTerms, kind: Kind, thresholds: ColumnElement[Any], action: ColumnElement[Any]
-) -> dict[str, ColumnElement[Any]]:
-    """A queued notification's columns (SPEC §4), each with what it is made of: the date on
-    the shop's clock, and the shop's zone, language and currency as the evaluation found them."""
-    return {
-        "evaluation_id": _evaluation_id(),
-        "kind": literal(kind.value),
-        "shop_id": budgets.c.a_shop_id,
-        "shop_name": shops.c.a_name,
-        "month": budgets.c.a_month,
-        "budget": budgets.c.a_budget_amount,
-        "spent": budgets.c.a_amount_spent,
-        "thresholds": thresholds,
-        "action": action,
-        "evaluated_on": terms.today(),
-        "timezone": terms.zone(),
-        "language": terms.language(),
-        "currency": terms.currency(),
-        "evaluated_at": bindparam("at", type_=UtcDateTime()),
-        "created_at": _now(),
-        "status": literal(Status.PENDING.value),
-        "attempts": literal(0),
-        "next_attempt_at": _now(),  # due for dispatch at once
-    }
-
-
-def _labelled(content: dict[str, ColumnElement[Any]]) -> list[ColumnElement[Any]]:
-    return [expression.label(name) for name, expression in content.items()]

@@ -114,5 +114,7 @@ def engine(db_url: str, database_pool: DatabasePool) -> Engine:
 @pytest.fixture
 def world(db_url: str, engine: Engine) -> World:
     clock = FakeClock()
-    context = Context(Settings(database_url=db_url), engine, clock)
+    # Forecasts off: the rules' tests count every notification sent, and a forecast is news of
+    # its own (tests/integration/test_forecasts.py turns them on).
+    context = Context(Settings(database_url=db_url, forecast=False), engine, clock)
     return World(context, Platform(engine), clock)

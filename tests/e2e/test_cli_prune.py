@@ -28,7 +28,8 @@ def test_prune_says_what_it_removed_per_table_and_a_dry_run_removes_nothing(db_u
     assert f"bg_alerts: removed {alerts} (of months before " in real.out
     assert "bg_alerts: removed 0 " in again.out
     assert "bg_deliveries: removed 0 (delivered before " in real.out, "delivered just now"
-    assert len(real.out.splitlines()) == 5
+    assert "bg_forecasts: removed 0 (of months before " in real.out, "the sample has none"
+    assert len(real.out.splitlines()) == 6
 
 
 def test_a_pruned_month_is_refused_with_one_line(db_url: str) -> None:

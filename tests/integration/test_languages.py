@@ -141,7 +141,7 @@ def test_a_shop_without_a_language_hears_the_platforms(world: World) -> None:
 
 def queue_forecast(world: World) -> None:
     """Queue a forecast for shop 2 as the evaluation does: 400.00 of 1,000.00 spent in July's
-    first ten days on Berlin's clock (4 % a day: 100 % on the 26th, 124 % by the 31st)."""
+    first ten days on Berlin's clock (4 % a day: 100 % at the end of the 25th, 124 % by the 31st)."""
     now = world.clock.now
     with world.context.engine.begin() as connection:
         connection.execute(
@@ -173,7 +173,7 @@ def test_a_forecast_reaches_the_shop_by_email_and_webhook(world: World) -> None:
         "aufgebraucht"
     )
     assert (
-        "Bei diesem Tempo ist Ihr Budget für Juli 2020 am 26. Juli 2020 aufgebraucht; bis "
+        "Bei diesem Tempo ist Ihr Budget für Juli 2020 am 25. Juli 2020 aufgebraucht; bis "
         f"Monatsende hätten Sie 124,00{NBSP}% davon ausgegeben."
     ) in text
     (posted,) = hook.received
@@ -181,4 +181,4 @@ def test_a_forecast_reaches_the_shop_by_email_and_webhook(world: World) -> None:
     assert posted.payload["type"] == "budget.forecast_exceeded"
     data = posted.payload["data"]
     assert (data["kind"], data["thresholds"], data["action"]) == ("forecast", [100], None)
-    assert (data["runs_out_on"], data["month_end_percent"]) == ("2020-07-26", "124.00")
+    assert (data["runs_out_on"], data["month_end_percent"]) == ("2020-07-25", "124.00")

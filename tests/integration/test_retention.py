@@ -138,7 +138,8 @@ def test_prune_removes_what_is_past_its_retention_and_nothing_still_needed(world
     assert _keys(world, alerts, "month", "shop_id", "threshold") == [(date(2021, 8, 1), 1, 50)]
     assert _evaluation_rows(world) == recent
     assert report.removed == {
-        "deliveries": 2, "notifications": 2, "spend_events": 3, "alerts": 3, "evaluations": june
+        "deliveries": 2, "notifications": 2, "spend_events": 3, "alerts": 3, "forecasts": 0,
+        "evaluations": june,
     }  # fmt: skip
     with world.context.engine.connect() as connection:
         recorded = connection.execute(select(prunes)).mappings().one()
@@ -207,7 +208,8 @@ def test_a_dry_run_counts_and_removes_nothing(world: World) -> None:
 
     # June's two delivered notifications were printed straight from the outbox: no record each.
     assert report.removed == {
-        "deliveries": 0, "notifications": 2, "spend_events": 3, "alerts": 3, "evaluations": 5
+        "deliveries": 0, "notifications": 2, "spend_events": 3, "alerts": 3, "forecasts": 0,
+        "evaluations": 5,
     }, "June: three spend requests', a check's and an evaluation's"  # fmt: skip
     assert len(_keys(world, spend_events, "event_id")) == 4
     assert _keys(world, prunes, "id") == []

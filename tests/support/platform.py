@@ -198,7 +198,12 @@ def assert_consistent(engine: Engine, shops_count: int) -> None:
     expected = expected_for_population(shops_count)
     with engine.connect() as connection:
         rows = connection.execute(
-            select(notifications.c.shop_id, notifications.c.thresholds, notifications.c.action)
+            select(
+                notifications.c.shop_id,
+                notifications.c.thresholds,
+                notifications.c.action,
+                notifications.c.kind,
+            )
         ).all()
         offline = set(
             connection.execute(select(shops.c.a_id).where(shops.c.a_online.is_(False))).scalars()
@@ -206,7 +211,12 @@ def assert_consistent(engine: Engine, shops_count: int) -> None:
         claims = set(connection.execute(select(pauses.c.shop_id)).scalars())
         fired = connection.execute(select(alerts.c.shop_id, alerts.c.threshold)).all()
     queued = {}
-    for shop_id, thresholds, action in rows:
+    forecast: set[int] = set()  # at most one per shop and month, beside its thresholds
+    for shop_id, thresholds, action, kind in rows:
+        if kind == "forecast":
+            assert shop_id not in forecast, f"shop {shop_id} got two forecasts"
+            forecast.add(shop_id)
+            continue
         assert shop_id not in queued, f"shop {shop_id} was notified twice"
         queued[shop_id] = (tuple(int(t) for t in thresholds.split(",")), action)
     assert queued == expected

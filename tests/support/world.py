@@ -57,7 +57,8 @@ class World:
         """A world on `engine`'s database (the caller disposes of the engine)."""
         clock = clock or FakeClock()
         url = engine.url.render_as_string(hide_password=False)
-        return cls(Context(Settings(database_url=url), engine, clock), Platform(engine), clock)
+        settings = Settings(database_url=url, forecast=False)  # as the `world` fixture's
+        return cls(Context(settings, engine, clock), Platform(engine), clock)
 
     def with_settings(self, **overrides: object) -> World:
         """The same world with more settings (on top of those it has)."""

@@ -80,11 +80,11 @@ class Metrics:
     def evaluated(self, trigger: str, report: EvaluationReport, seconds: float) -> None:
         self.evaluations.labels(trigger).inc()
         self.evaluation_seconds.labels(trigger).observe(seconds)
-        self._queued(report.notifications, report.resumed)
+        self._queued(report.notifications, report.resumed, report.forecasts)
 
     def request_evaluated(self, queued: ChunkResult) -> None:
         self.evaluations.labels("request").inc()
-        self._queued(queued.notifications, queued.resumed)
+        self._queued(queued.notifications, queued.resumed, queued.forecasts)
 
     def delivery(self, report: DeliveryReport) -> None:
         """Count a delivery run's attempts, delivered or failed, by notification kind (every
@@ -103,9 +103,10 @@ class Metrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
-    def _queued(self, notifications: int, resumed: int) -> None:
-        self.queued.labels(Kind.THRESHOLD.value).inc(notifications - resumed)
+    def _queued(self, notifications: int, resumed: int, forecasts: int) -> None:
+        self.queued.labels(Kind.THRESHOLD.value).inc(notifications - resumed - forecasts)
         self.queued.labels(Kind.RESUMED.value).inc(resumed)
+        self.queued.labels(Kind.FORECAST.value).inc(forecasts)
 
 
 class OutboxCollector(Collector):

@@ -49,6 +49,10 @@ def print_check_summary(report: CheckReport) -> None:
         f"{len(e.skipped)} budgets skipped",
         f"{d.delivered} notifications delivered",
     ]
+    if e.forecasts:
+        parts.insert(2, f"{e.forecasts} of them forecasts")
+    if e.created:
+        parts.insert(1, f"{e.created} recurring budgets created")
     if d.retrying or d.dead:
         parts.append(f"{d.retrying} to retry, {d.dead} given up")
     sys.stderr.write("budgetguard: " + ", ".join(parts) + "\n")
@@ -167,6 +171,7 @@ PRUNED = {
     "notifications": ("bg_notifications", "queued before"),
     "spend_events": ("bg_spend_events", "received before"),
     "alerts": ("bg_alerts", "of months before"),
+    "forecasts": ("bg_forecasts", "of months before"),
     "evaluations": ("bg_evaluations", "begun before"),
 }
 

@@ -23,17 +23,23 @@ class SkippedBudget:
 
 @dataclass
 class ChunkResult:
-    """What evaluating some budgets changed: notifications queued, shops paused and resumed."""
+    """What evaluating some budgets changed: notifications queued (of which `resumed` and
+    `forecasts`: the rest are threshold notifications), shops paused and resumed, and the
+    recurring budget rows `created`."""
 
     notifications: int = 0
     paused: int = 0
     resumed: int = 0
     skipped: list[SkippedBudget] = field(default_factory=list)
+    forecasts: int = 0
+    created: int = 0
 
     def add(self, other: ChunkResult) -> None:
         self.notifications += other.notifications
         self.paused += other.paused
         self.resumed += other.resumed
+        self.forecasts += other.forecasts
+        self.created += other.created
         self.skipped.extend(other.skipped)
 
 

@@ -7,6 +7,7 @@ seconds: the evaluation's SQL decides with the same comparison (`reaches`), in i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -53,8 +54,10 @@ def project(*, spent: Decimal, budget: Decimal, limit: int, clock: ZoneClock) ->
     month_end = (spent * 100 * clock.month_seconds / (budget * elapsed)).quantize(
         CENT, rounding=ROUND_DOWN
     )
-    # Seconds from the month's start until the spend reaches the limit at this pace.
-    until_limit = int(elapsed * budget * limit / (spent * 100))
-    instant = clock.month_start + timedelta(seconds=until_limit)
+    # Seconds from the month's start until the spend reaches the limit at this pace. The budget
+    # runs out on the day that holds the last second before it: a limit reached exactly at
+    # midnight ran out the day before (at the month's end: on its last day, not the next 1st).
+    until_limit = math.ceil(elapsed * budget * limit / (spent * 100))
+    instant = clock.month_start + timedelta(seconds=until_limit - 1)
     runs_out_on = instant.astimezone(ZoneInfo(clock.zone)).date()
     return Projection(limit=limit, runs_out_on=runs_out_on, month_end_percent=month_end)

@@ -18,7 +18,8 @@ from budgetguard.domain.period import Month
 
 # The order a prune goes in: delivery records before their notifications (a notification goes
 # only once it has no record left).
-KINDS = ("deliveries", "notifications", "spend_events", "alerts", "evaluations")
+# Forecasts go with the alerts, by month: both say what a month's evaluation already sent.
+KINDS = ("deliveries", "notifications", "spend_events", "alerts", "forecasts", "evaluations")
 
 PruneProgress = Callable[[str, int], None]
 """Called after each batch with (kind, rows of that kind removed so far); may raise to stop."""
@@ -81,6 +82,7 @@ class Cutoffs:
             "notifications": self.delivered,
             "spend_events": self.spend_events,
             "alerts": self.alerts,
+            "forecasts": self.alerts,
             "evaluations": self.evaluations,
         }[kind]
 

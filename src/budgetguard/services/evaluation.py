@@ -22,7 +22,9 @@ from sqlalchemy.engine import Connection
 from budgetguard.db.catalog import policies
 from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import evaluate_chunk
+from budgetguard.db.evaluation.forecasts import forecast_params
 from budgetguard.db.evaluation.predicates import Universe
+from budgetguard.db.evaluation.recurring import recurring_params
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.shop_terms import ShopTerms, pass_params, shape
 from budgetguard.db.evaluation.statements import evaluation_sql
@@ -114,7 +116,10 @@ def _evaluate_pass(
     on_progress: Progress | None,
 ) -> EvaluationReport:
     """One pass, recorded as its own evaluation."""
-    terms = pass_params(month_pass, context.settings.policy_defaults, plan.bits)
+    settings = context.settings
+    terms = pass_params(month_pass, settings.policy_defaults, plan.bits)
+    terms |= forecast_params(min_days=settings.forecast_min_days)
+    terms |= recurring_params(month_pass.month.first_day)
     report = transaction(
         lead, lambda c: _start(c, context, month_pass, plan.at, terms), what="evaluation"
     )
@@ -164,7 +169,12 @@ def _sweep(
     settings, engine = context.settings, context.engine
     zones, every_zone = shape(month_pass)
     sql = evaluation_sql(
-        plan.universe, engine.dialect.name, narrowed=False, zones=zones, every_zone=every_zone
+        plan.universe,
+        engine.dialect.name,
+        narrowed=False,
+        zones=zones,
+        every_zone=every_zone,
+        forecasts=True,
     )
     month, size = report.month, settings.chunk_size
 

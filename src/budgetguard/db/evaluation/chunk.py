@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.evaluation.forecasts import fire_forecasts, forecast_sql
+from budgetguard.db.evaluation.recurring import create_recurring_budgets, recurring_sql
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.statements import EvaluationSql
 from budgetguard.domain.errors import ConcurrentChange
@@ -56,11 +58,20 @@ def change(
 def evaluate_chunk(
     connection: Connection, sql: EvaluationSql, scope: ChunkScope, stamp: Stamp
 ) -> ChunkResult:
-    """Both halves: what a chunk of the sweep does in its transaction."""
+    """Both halves: what a chunk of the sweep does in its transaction, with the sweep's own
+    steps: the month's recurring budget rows first, forecasts last (`findings` finds them due;
+    README "Recurring budgets", "Forecast alerts": requests do neither)."""
+    params = scope.params() | stamp.params()
+    created = create_recurring_budgets(connection, recurring_sql(sql), params)
     skipped: list[SkippedBudget] = []
     if not needs_work(connection, sql, scope, skipped):
-        return ChunkResult(skipped=skipped)  # nothing to change: the common, cheap case
+        # nothing to change: the common, cheap case
+        return ChunkResult(skipped=skipped, created=created)
     result = change(connection, sql, scope, stamp)
+    if sql.forecasts:
+        result.forecasts = fire_forecasts(connection, forecast_sql(sql), params)
+        result.notifications += result.forecasts
+    result.created = created
     result.skipped.extend(skipped)
     return result
 

@@ -63,6 +63,8 @@ class Rules:
         self.narrowed = narrowed
         self.terms = terms
         self.thresholds = tuple(sorted(t for t, _ in universe))
+        # The sweep's statements find due forecasts too (statements.evaluation_sql).
+        self.forecasts = False
         # Each threshold's bit: a set of fired or crossed thresholds is one integer.
         self.bits = {t: 1 << bit for t, bit in sorted(universe)}
 
@@ -163,13 +165,15 @@ class Rules:
 
     def aggregated(self) -> AggregatedState:
         """The scope's alert state aggregated per shop, on every database: what `findings`
-        reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower)."""
+        reads (MariaDB's key lookups, three per row, made a no-change evaluation 2-3x slower);
+        with the month's forecasts sent, for the sweep's (`forecasts`)."""
         return AggregatedState(
             self.bits,
             self.covers,
             month_param(),
             numeric_sum=self.dialect == "postgresql",
             with_policies=self.dialect in LOOKED_UP,
+            forecasts=self.forecasts,
         )
 
     @staticmethod

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     FromClause,
     Integer,
@@ -34,10 +35,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.types import TypeEngine
 
 from budgetguard.db.evaluation.literals import bit_sum, whole
 from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.schema.tables import alerts, budgets, pauses, policies
+from budgetguard.db.schema.tables import forecasts as forecasts_sent
 
 
 class FiredState(Protocol):
@@ -62,7 +65,7 @@ class FiredState(Protocol):
         """The threshold the claim paused the shop at (NULL: a claim older than issue 9)."""
 
 
-POLICY_FIELDS = ("threshold_mask", "pause_mask", "timezone")
+POLICY_FIELDS = ("threshold_mask", "pause_mask", "timezone", "forecast")
 """The policy columns the aggregated state carries (what `findings` reads of a shop's policy)."""
 
 
@@ -85,31 +88,44 @@ class AggregatedState:
         *,
         numeric_sum: bool = False,
         with_policies: bool = False,
+        forecasts: bool = False,
     ) -> None:
         self._bits = bits
         self._with_policies = with_policies
         fields = POLICY_FIELDS if with_policies else ()
         weight = case(bits, value=alerts.c.threshold, else_=whole(0))
         no_threshold = cast(null(), Integer)
-        no_policy = [cast(null(), policies.c[f].type).label(f) for f in fields]
+        no_policy = [cast(null(), _cast_type(policies.c[f].type)).label(f) for f in fields]
         fired = select(
             alerts.c.shop_id,
             weight.label("bits"),
             whole(0).label("claimed"),
             no_threshold.label("claim_threshold"),
+            whole(0).label("forecast_sent"),
             *no_policy,
         ).where(alerts.c.month == month, covers(alerts.c.shop_id))
         claimed = select(
-            pauses.c.shop_id, whole(0), whole(1), pauses.c.threshold, *no_policy
+            pauses.c.shop_id, whole(0), whole(1), pauses.c.threshold, whole(0), *no_policy
         ).where(covers(pauses.c.shop_id))
-        policy = select(
-            policies.c.shop_id,
-            whole(0),
-            whole(0),
-            no_threshold,
-            *(policies.c[f] for f in fields),
-        ).where(covers(policies.c.shop_id))
-        parts = [fired, claimed, policy] if with_policies else [fired, claimed]
+        parts = [fired, claimed]
+        if with_policies:
+            parts.append(
+                select(
+                    policies.c.shop_id,
+                    whole(0),
+                    whole(0),
+                    no_threshold,
+                    whole(0),
+                    *(policies.c[f] for f in fields),
+                ).where(covers(policies.c.shop_id))
+            )
+        if forecasts:
+            # The month's forecasts sent (db/evaluation/forecasts.py): one more range, no lookups.
+            parts.append(
+                select(
+                    forecasts_sent.c.shop_id, whole(0), whole(0), no_threshold, whole(1), *no_policy
+                ).where(forecasts_sent.c.month == month, covers(forecasts_sent.c.shop_id))
+            )
         both = union_all(*parts).subquery("state")
         total: ColumnElement[int] = func.sum(both.c.bits)
         if numeric_sum:
@@ -121,6 +137,7 @@ class AggregatedState:
                 total.label("bits"),
                 func.max(both.c.claimed).label("claimed"),
                 func.max(both.c.claim_threshold).label("claim_threshold"),
+                func.max(both.c.forecast_sent).label("forecast_sent"),
                 *(func.max(both.c[f]).label(f) for f in fields),
             )
             .group_by(both.c.shop_id)
@@ -150,6 +167,10 @@ class AggregatedState:
 
     def claim_threshold(self) -> ColumnElement[int]:
         return self._state.c.claim_threshold
+
+    def forecast_sent(self) -> ColumnElement[bool]:
+        """The shop's forecast of the month was sent (built with `forecasts` only)."""
+        return func.coalesce(self._state.c.forecast_sent, whole(0)) == whole(1)
 
 
 class LookedUpState:
@@ -188,3 +209,9 @@ class LookedUpState:
 
     def claim_threshold(self) -> ColumnElement[int]:
         return self._claim.c.threshold
+
+
+def _cast_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The type a NULL of a policy column is cast to: MySQL/MariaDB cast no BOOL (a flag is a
+    TINYINT there, so an integer NULL is the same)."""
+    return Integer() if isinstance(type_, Boolean) else type_

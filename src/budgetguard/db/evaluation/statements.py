@@ -43,10 +43,11 @@ from budgetguard.db.evaluation.content import (
     notification_content,
     now_param,
 )
+from budgetguard.db.evaluation.forecasts import forecast_sql
 from budgetguard.db.evaluation.literals import whole
 from budgetguard.db.evaluation.predicates import Rules, Universe, month_param
 from budgetguard.db.evaluation.shop_terms import ShopTerms
-from budgetguard.db.evaluation.state import FiredState
+from budgetguard.db.evaluation.state import AggregatedState, FiredState
 from budgetguard.db.schema.tables import alerts, budgets, notifications, pauses, shops
 from budgetguard.domain.notification import Action, Kind
 
@@ -75,6 +76,7 @@ def evaluation_sql(
     narrowed: bool,
     zones: int = 0,
     every_zone: bool = True,
+    forecasts: bool = False,
 ) -> EvaluationSql:
     """The statements for a universe of thresholds on `dialect`, for a month pass telling
     `zones` zones apart beside its default (shop_terms.shape), built once per process.
@@ -85,11 +87,14 @@ def evaluation_sql(
     The scope's bounds are bind parameters for that reason.
     """
     terms = ShopTerms(zones, every_zone=every_zone)
-    return EvaluationSql(universe, dialect, narrowed=narrowed, terms=terms)
+    sql = EvaluationSql(universe, dialect, narrowed=narrowed, terms=terms)
+    sql.forecasts = forecasts
+    return sql
 
 
 class EvaluationSql(Rules):
-    """Each statement of a chunk's evaluation, in the order they run (chunk.py)."""
+    """Each statement of a chunk's evaluation, in the order they run (chunk.py); the sweep's
+    (`forecasts`) find due forecasts too (db/evaluation/forecasts.py)."""
 
     # --- reads: does the scope need work? ---------------------------------------------------
 
@@ -127,12 +132,23 @@ class EvaluationSql(Rules):
                 whole(1).label("usable"),
             )
             .select_from(source)
-            .where(self.in_month(terms), valid, or_(self.changed(fired, terms), headroom))
+            .where(
+                self.in_month(terms),
+                valid,
+                or_(self.changed(fired, terms), headroom, *self._forecast(fired, terms)),
+            )
         )
         if self.dialect != "postgresql":
             change = select(change.limit(1).subquery("first_change"))
         return union_all(unusable, change).order_by(
             literal_column("usable"), literal_column("shop_id")
+        )
+
+    def _forecast(self, fired: AggregatedState, terms: ShopTerms) -> list[ColumnElement[bool]]:
+        """A forecast is due (the sweep's findings only: requests do not forecast)."""
+        due = forecast_sql(self).due_in_findings
+        return (
+            [due(fired.bits(), sent=fired.forecast_sent(), terms=terms)] if self.forecasts else []
         )
 
     @cached_property

@@ -23,6 +23,7 @@ from budgetguard.db.schema.tables import (
     alerts,
     deliveries,
     evaluations,
+    forecasts,
     notifications,
     prunes,
     spend_events,
@@ -73,6 +74,13 @@ def _alerts(cutoff: datetime | date) -> Prunable:
     return Prunable(alerts, keys, alerts.c.month < cutoff, keys)
 
 
+def _forecasts(cutoff: datetime | date) -> Prunable:
+    # As the alerts: whole months, with the alerts' cutoff (a month's forecasts, like its alerts,
+    # keep a second evaluation of it from sending them again).
+    keys = (forecasts.c.month, forecasts.c.shop_id)
+    return Prunable(forecasts, keys, forecasts.c.month < cutoff, keys)
+
+
 def _evaluations(cutoff: datetime | date) -> Prunable:
     condition = (evaluations.c.outcome != "running") & (evaluations.c.started_at < cutoff)
     return Prunable(evaluations, (evaluations.c.id,), condition, (evaluations.c.started_at,))
@@ -83,6 +91,7 @@ _KINDS: dict[str, Callable[[datetime | date], Prunable]] = {
     "notifications": _notifications,
     "spend_events": _spend_events,
     "alerts": _alerts,
+    "forecasts": _forecasts,
     "evaluations": _evaluations,
 }
 
@@ -110,9 +119,12 @@ def count(connection: Connection, target: Prunable) -> int:
 
 
 def any_alert_before(connection: Connection, month: date) -> bool:
-    """Whether an alert of a month before `month` is stored."""
-    query = select(alerts.c.month).where(alerts.c.month < month).limit(1)
-    return connection.execute(query).first() is not None
+    """Whether an alert or a forecast of a month before `month` is stored."""
+    for month_column in (alerts.c.month, forecasts.c.month):
+        query = select(month_column).where(month_column < month).limit(1)
+        if connection.execute(query).first() is not None:
+            return True
+    return False
 
 
 def start(connection: Connection, *, now: datetime, alerts_before: date | None) -> int:
@@ -130,8 +142,10 @@ def start(connection: Connection, *, now: datetime, alerts_before: date | None) 
 
 def finish(connection: Connection, prune_id: int, report: PruneReport, *, now: datetime) -> None:
     """Record what a prune removed, and when it ended."""
+    # bg_prunes counts the kinds it has a column for (forecasts, added later, have none).
+    counts = {kind: n for kind, n in report.removed.items() if kind in prunes.c}
     connection.execute(
-        update(prunes).where(prunes.c.id == prune_id).values(finished_at=now, **report.removed)
+        update(prunes).where(prunes.c.id == prune_id).values(finished_at=now, **counts)
     )
 
 

@@ -141,7 +141,8 @@ def test_a_shop_without_a_language_hears_the_platforms(world: World) -> None:
 
 def queue_forecast(world: World) -> None:
     """Queue a forecast for shop 2 as the evaluation does: 400.00 of 1,000.00 spent in July's
-    first ten days on Berlin's clock (4 % a day: 100 % at the end of the 25th, 124 % by the 31st)."""
+    first ten days on Berlin's clock (4 % a day: 100 % at the end of the 25th, 124 % by the
+    31st)."""
     now = world.clock.now
     with world.context.engine.begin() as connection:
         connection.execute(

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,7 +15,13 @@ from budgetguard import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
 from budgetguard.domain.api_keys import parse_api_keys
 from budgetguard.domain.errors import ConfigError
-from budgetguard.domain.policy import PolicyDefaults, PolicyError, parse_currency, parse_language
+from budgetguard.domain.policy import (
+    PolicyDefaults,
+    PolicyError,
+    known_zone,
+    parse_currency,
+    parse_language,
+)
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
     ChannelKind,
@@ -162,10 +168,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        if not known_zone(value):  # not `America` (a directory), nor `localtime` (the host's)
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Berlin)")
         return value
 
     @field_validator("language")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from importlib import resources
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from budgetguard.domain.currencies import CURRENCIES
 from budgetguard.domain.thresholds import ThresholdPolicy
@@ -201,7 +202,7 @@ def parse_pause_at(text: str | int) -> PauseAt:
 def parse_timezone(text: str) -> str:
     """An IANA time zone name, e.g. `Europe/Berlin`."""
     name = text.strip()
-    if not _known_zone(name):
+    if not known_zone(name):
         raise PolicyError("timezone", f"unknown IANA time zone {text!r} (e.g. Europe/Berlin)")
     return name
 
@@ -255,15 +256,44 @@ def parse_recurring_budget(text: str | Decimal) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-@cache
-def _known_zone(name: str) -> bool:
-    if not name or name != name.strip() or name.startswith("/") or ".." in name:
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Names the zone database holds that name no place, refused: `localtime` is the host's own zone
+(a shop's month would follow whichever server evaluates it), `posixrules` the rules POSIX TZ
+strings borrow, `Factory` the zone of a host whose zone was never set (`-00`)."""
+
+
+def known_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone: one of `zoneinfo.available_timezones()` and not one
+    of NOT_ZONES. A directory of the database (`America`), a path (`../etc/passwd`), a name
+    differently written (`europe/berlin`) or a file beside the zones (`zone.tab`) is not.
+
+    The tzdata package's list of zones is read first (at once); the host's zone directories are
+    walked (tens of milliseconds, once a process) only for a name not in that list. Neither set
+    of names grows with the names asked about."""
+    if not name or name in NOT_ZONES:
+        return False
+    if name not in _packaged_zones() and name not in _available_zones():
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a directory
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # listed, but unreadable here
         return False
     return True
+
+
+@cache
+def _packaged_zones() -> frozenset[str]:
+    """The zones of the tzdata package (a part of `available_timezones()`)."""
+    try:
+        listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(listed.split())
+
+
+@cache
+def _available_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _known_currency(code: str) -> bool:

@@ -15,13 +15,7 @@ from budgetguard import DEFAULT_DATABASE_URL
 from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
 from budgetguard.domain.api_keys import parse_api_keys
 from budgetguard.domain.errors import ConfigError
-from budgetguard.domain.policy import (
-    PolicyDefaults,
-    PolicyError,
-    known_zone,
-    parse_currency,
-    parse_language,
-)
+from budgetguard.domain.policy import PolicyDefaults, PolicyError, parse_currency, parse_language
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
     ChannelKind,
@@ -30,6 +24,7 @@ from budgetguard.domain.recipients import (
     parse_operator_channel,
 )
 from budgetguard.domain.retention import Retention
+from budgetguard.domain.shop_clock import known_zone
 from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
 

@@ -9,13 +9,8 @@ import pytest
 from babel.numbers import list_currencies
 
 from budgetguard.domain.currencies import CURRENCIES
-from budgetguard.domain.policy import (
-    NOT_ZONES,
-    PolicyError,
-    known_zone,
-    parse_currency,
-    parse_timezone,
-)
+from budgetguard.domain.policy import PolicyError, parse_currency, parse_timezone
+from budgetguard.domain.shop_clock import NOT_ZONES, known_zone
 
 
 def test_the_domain_knows_the_currencies_babel_knows() -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from budgetguard.domain.currencies import CURRENCIES
+from budgetguard.domain.shop_clock import known_zone
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 LANGUAGES = ("en", "de", "fr", "it", "es", "nl")
@@ -254,46 +253,6 @@ def parse_recurring_budget(text: str | Decimal) -> Decimal | None:
     if amount != amount.quantize(Decimal("0.01")):
         raise PolicyError("recurring_budget", f"has more than two decimals: {text}")
     return amount.quantize(Decimal("0.01"))
-
-
-NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-"""Names the zone database holds that name no place, refused: `localtime` is the host's own zone
-(a shop's month would follow whichever server evaluates it), `posixrules` the rules POSIX TZ
-strings borrow, `Factory` the zone of a host whose zone was never set (`-00`)."""
-
-
-def known_zone(name: str) -> bool:
-    """Whether `name` is an IANA time zone: one of `zoneinfo.available_timezones()` and not one
-    of NOT_ZONES. A directory of the database (`America`), a path (`../etc/passwd`), a name
-    differently written (`europe/berlin`) or a file beside the zones (`zone.tab`) is not.
-
-    The tzdata package's list of zones is read first (at once); the host's zone directories are
-    walked (tens of milliseconds, once a process) only for a name not in that list. Neither set
-    of names grows with the names asked about."""
-    if not name or name in NOT_ZONES:
-        return False
-    if name not in _packaged_zones() and name not in _available_zones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # listed, but unreadable here
-        return False
-    return True
-
-
-@cache
-def _packaged_zones() -> frozenset[str]:
-    """The zones of the tzdata package (a part of `available_timezones()`)."""
-    try:
-        listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
-    except (ImportError, OSError):
-        return frozenset()
-    return frozenset(listed.split())
-
-
-@cache
-def _available_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def _known_currency(code: str) -> bool:

@@ -3,6 +3,7 @@ sentences, and the forecast read on the shop's clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -10,6 +11,8 @@ import pytest
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from budgetguard.bootstrap import console_channel
+from budgetguard.config import Settings
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import LANGUAGES
@@ -197,6 +200,24 @@ def test_the_console_speaks_the_platforms_language_when_asked() -> None:
 
     assert f"Modehaus München (Shop 2), Juli 2020: 1.250,50{NBSP}€ von 1.200,00{NBSP}€" in line
     assert line.endswith(f"— 50{NBSP}%, 100{NBSP}% erreicht — Shop pausiert")
+
+
+def test_the_console_is_built_on_the_platforms_language_zone_and_currency(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(language="fr", timezone="Europe/Berlin", currency="CHF")
+    # Queued before policies: no zone, no currency of its own.
+    old = forecast(language="de", timezone=None, currency=None)
+
+    assert console_channel(settings, json_lines=False).deliver([old]) == {}
+    assert console_channel(settings, json_lines=True).deliver([old]) == {}
+
+    line, record = capsys.readouterr().out.splitlines()
+    # French words, the platform's currency, the run-out day on Berlin's clock (UTC's pace is
+    # faster: test_a_forecast_without_the_shops_zone_is_read_on_the_platforms).
+    assert f"juillet 2020{NBSP}: 400,00{NBSP}CHF dépensés" in line
+    assert f"épuisé le 25 juillet 2020 (124,00{NBSP}% à la fin du mois)" in line
+    assert json.loads(record)["month_end_percent"] == 124.0
 
 
 def test_a_language_without_its_compiled_catalog_is_a_configuration_error() -> None:

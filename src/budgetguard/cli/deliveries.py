@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from budgetguard.bootstrap import delivery_setup
+from budgetguard.bootstrap import console_channel, delivery_setup
 from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import JsonOption
 from budgetguard.cli.output import (
@@ -19,7 +19,6 @@ from budgetguard.cli.output import (
 from budgetguard.domain.delivery import RECORD_STATUSES, Status
 from budgetguard.domain.errors import NotFound
 from budgetguard.domain.ids import LARGEST_BIG_ID, LARGEST_ID
-from budgetguard.notify.channels.console import ConsoleChannel
 from budgetguard.notify.runner import Control
 from budgetguard.services import deliveries
 from budgetguard.services.deliveries import LIST_LIMIT
@@ -41,16 +40,8 @@ def deliver(
 ) -> None:
     """Deliver queued notifications to every recipient, until SIGINT/SIGTERM (or --once)."""
     with ctx.obj.context() as context:
-        delivery = delivery_setup(
-            context,
-            ConsoleChannel(
-                sys.stdout,
-                json_lines=json_lines,
-                language=context.settings.language,
-                zone=context.settings.timezone,
-                currency=context.settings.currency,
-            ),
-        )
+        console = console_channel(context.settings, json_lines=json_lines)
+        delivery = delivery_setup(context, console)
         seal_clear_contacts(context=context)
         if once:
             report = deliveries.deliver_due(context=context, delivery=delivery)

@@ -3,6 +3,7 @@ into what the use cases (services/) are handed. Nothing connects until a use cas
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from budgetguard.config import Settings
@@ -12,6 +13,7 @@ from budgetguard.services.uow import Context
 
 if TYPE_CHECKING:
     from budgetguard.notify.channels.base import Channel
+    from budgetguard.notify.channels.console import ConsoleChannel
     from budgetguard.services.deliveries import Delivery
 
 
@@ -19,6 +21,22 @@ def build_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     """Wire a Context for `settings`."""
     engine = make_engine(settings.database_url, timeout=settings.database_timeout)
     return Context(settings=settings, engine=engine, clock=clock)
+
+
+def console_channel(settings: Settings, *, json_lines: bool) -> ConsoleChannel:
+    """The console (standard output): the notifications nobody else receives, as readable lines
+    or JSON Lines. An operators' channel: the platform's language, and its zone and currency for
+    a notification queued before policies (which names neither)."""
+    # Imported here, as in delivery_setup: the console's voice loads Babel.
+    from budgetguard.notify.channels.console import ConsoleChannel  # noqa: PLC0415
+
+    return ConsoleChannel(
+        sys.stdout,
+        json_lines=json_lines,
+        language=settings.language,
+        zone=settings.timezone,
+        currency=settings.currency,
+    )
 
 
 def delivery_setup(

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +24,7 @@ from budgetguard.domain.recipients import (
     parse_operator_channel,
 )
 from budgetguard.domain.retention import Retention
+from budgetguard.domain.shop_clock import known_zone
 from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
 
@@ -162,10 +163,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        if not known_zone(value):  # not `America` (a directory), nor `localtime` (the host's)
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Berlin)")
         return value
 
     @field_validator("language")

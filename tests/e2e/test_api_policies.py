@@ -65,7 +65,7 @@ def test_a_shop_without_a_policy_follows_the_settings(shop: Api) -> None:
         "timezone": "UTC",
         "language": "en",
         "currency": None,
-        "forecast": False,  # the test world's settings turn forecasts off (tests/conftest.py)
+        "forecast": False,  # the test world's setting (tests/conftest.py)
         "recurring_budget": None,
         "sources": DEFAULT_SOURCES,
     }
@@ -133,6 +133,7 @@ def test_delete_clears_the_whole_policy(shop: Api) -> None:
     [
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
         ({"timezone": "America"}, "timezone"),  # a directory of the zone database
+        ({"timezone": "localtime"}, "timezone"),  # the host's zone, not a place
         ({"language": "tlh"}, "language"),
         ({"currency": "EURO"}, "currency"),
         ({"currency": "XYZ"}, "currency"),

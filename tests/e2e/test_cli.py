@@ -137,6 +137,32 @@ def test_usage_errors_exit_2_and_say_what_is_wrong(
     assert message in ran.err
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["policy", "show", "99999999999"], "'shop'"),
+        (["policy", "set", "0", "--language", "de"], "'shop'"),
+        (["policy", "clear", "2147483648"], "'shop'"),
+        (["contacts", "list", "99999999999"], "'shop'"),
+        (["contacts", "remove", "3", "9223372036854775808"], "'contact'"),
+        (["status", "--shop", "3", "--shop", "99999999999"], "'--shop'"),
+        (["deliveries", "list", "--shop", "2147483648"], "'--shop'"),
+        (["deliveries", "list", "--before", "9223372036854775808"], "'--before'"),
+        (["deliveries", "retry", "1", "9223372036854775808"], "'ids'"),
+    ],
+)
+def test_an_id_out_of_range_is_a_usage_error_naming_it(
+    db_url: str, args: list[str], named: str
+) -> None:
+    # Shop ids are the platform's INT, budgetguard's own ids BIGINT, as over HTTP: beyond them a
+    # database fails (`integer out of range`, exit 1); the command refuses them first.
+    ran = invoke(*args, env=cli_env(db_url))
+
+    assert ran.code == 2, ran.err
+    assert f"Invalid value for {named}" in ran.err
+    assert "database error" not in ran.err
+
+
 def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     ran = invoke("check", env=cli_env(f"sqlite:///{tmp_path / 'bg.db'}", thresholds="50,,abc"))
 

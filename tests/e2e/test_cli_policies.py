@@ -122,6 +122,7 @@ def test_show_without_json_names_each_source(env: dict[str, str]) -> None:
     ("args", "field"),
     [
         (["--timezone", "Mars/Olympus_Mons"], "timezone"),
+        (["--timezone", "posixrules"], "timezone"),
         (["--language", "tlh"], "language"),
         (["--currency", "XYZ"], "currency"),
         (["--pause-at", "80"], "pause_at"),

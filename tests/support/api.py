@@ -25,6 +25,8 @@ DEFAULT_POLICY = {
                 "recurring_budget": "none"},
 }  # fmt: skip
 """The effective policy of a shop that has none, under the default settings."""
+WORLD_POLICY = {**DEFAULT_POLICY, "forecast": False}
+"""The same in the test world, which turns forecasts off (tests/conftest.py): the API's tests."""
 IN_JUNE = "2020-06-20T10:00:00Z"  # the world's clock stands on 2020-06-30: June is current
 
 

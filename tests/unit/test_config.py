@@ -31,6 +31,8 @@ def test_an_option_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) ->
         ("BUDGETGUARD_THRESHOLDS", "50,lots", "BUDGETGUARD_THRESHOLDS: expected whole percentages"),
         ("BUDGETGUARD_PAUSE_AT", "90", "the pause threshold 90 is not one of (50, 100)"),
         ("BUDGETGUARD_TIMEZONE", "Mars/Olympus", "BUDGETGUARD_TIMEZONE: unknown IANA time zone"),
+        ("BUDGETGUARD_TIMEZONE", "America", "BUDGETGUARD_TIMEZONE: unknown IANA time zone"),
+        ("BUDGETGUARD_TIMEZONE", "localtime", "BUDGETGUARD_TIMEZONE: unknown IANA time zone"),
         ("BUDGETGUARD_CHUNK_SIZE", "0", "BUDGETGUARD_CHUNK_SIZE: Input should be greater than"),
         ("BUDGETGUARD_LOG_LEVEL", "chatty", "BUDGETGUARD_LOG_LEVEL: expected DEBUG"),
     ],

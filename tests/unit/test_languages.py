@@ -3,6 +3,7 @@ sentences, and the forecast read on the shop's clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -10,6 +11,8 @@ import pytest
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from budgetguard.bootstrap import console_channel
+from budgetguard.config import Settings
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import LANGUAGES
@@ -51,12 +54,35 @@ def forecast(**changes: object) -> Notification:
      ("de", None, "1.250,50"), ("de", "EUR", f"1.250,50{NBSP}€"),
      ("fr", "EUR", f"1{NNBSP}250,50{NBSP}€"), ("it", "EUR", f"1.250,50{NBSP}€"),
      ("es", "EUR", f"1.250,50{NBSP}€"), ("nl", "EUR", f"€{NBSP}1.250,50"),
-     ("de", "CHF", f"1.250,50{NBSP}CHF")],
+     ("de", "CHF", f"1.250,50{NBSP}CHF"), ("en", "JPY", "¥1,250.50"),
+     ("de", "JPY", f"1.250,50{NBSP}¥"), ("en", "KWD", "KWD1,250.50"),
+     ("fr", "KWD", f"1{NNBSP}250,50{NBSP}KWD")],
 )  # fmt: skip
 def test_money_is_written_as_the_locale_writes_it(
     language: str, currency: str | None, money: str
 ) -> None:
     assert voice(language, currency).money(Decimal("1250.50")) == money
+
+
+@pytest.mark.parametrize(
+    ("currency", "spent", "budget", "half"),
+    [("JPY", "¥999.99", "¥1,000.00", "¥0.50"),
+     ("KWD", "KWD999.99", "KWD1,000.00", "KWD0.50")],
+)  # fmt: skip
+def test_amounts_keep_the_platforms_two_decimals_whatever_the_currency(
+    currency: str, spent: str, budget: str, half: str
+) -> None:
+    # The yen has no decimals and the dinar three; an amount is still the platform's, to the
+    # cent: a shop under its budget never reads "spent ¥1,000 of ¥1,000".
+    under = notification(
+        currency=currency, spent=Decimal("999.99"), budget=Decimal("1000.00"), thresholds=(50,)
+    )
+    speaking = voice("en", currency)
+
+    assert speaking.money(Decimal("999.99")) == spent
+    assert speaking.money(Decimal("1000")) == budget
+    assert speaking.money(Decimal("0.5")) == half
+    assert f"{spent} of {budget}" in slack_text(under)
 
 
 @pytest.mark.parametrize(
@@ -176,6 +202,24 @@ def test_the_console_speaks_the_platforms_language_when_asked() -> None:
     assert line.endswith(f"— 50{NBSP}%, 100{NBSP}% erreicht — Shop pausiert")
 
 
+def test_the_console_is_built_on_the_platforms_language_zone_and_currency(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(language="fr", timezone="Europe/Berlin", currency="CHF")
+    # Queued before policies: no zone, no currency of its own.
+    old = forecast(language="de", timezone=None, currency=None)
+
+    assert console_channel(settings, json_lines=False).deliver([old]) == {}
+    assert console_channel(settings, json_lines=True).deliver([old]) == {}
+
+    line, record = capsys.readouterr().out.splitlines()
+    # French words, the platform's currency, the run-out day on Berlin's clock (UTC's pace is
+    # faster: test_a_forecast_without_the_shops_zone_is_read_on_the_platforms).
+    assert f"juillet 2020{NBSP}: 400,00{NBSP}CHF dépensés" in line
+    assert f"épuisé le 25 juillet 2020 (124,00{NBSP}% à la fin du mois)" in line
+    assert json.loads(record)["month_end_percent"] == 124.0
+
+
 def test_a_language_without_its_compiled_catalog_is_a_configuration_error() -> None:
     with pytest.raises(MissingCatalog, match="'pt' message catalog is not compiled"):
         Voice("pt", None)
@@ -188,14 +232,14 @@ FIGURES = [Decimal(text) for text in (
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("currency", [None, "EUR", "USD", "CHF", "GBP", "JPY"])
+@pytest.mark.parametrize("currency", [None, "EUR", "USD", "CHF", "GBP", "JPY", "KWD"])
 def test_figures_written_the_fast_way_are_babels(language: str, currency: str | None) -> None:
     speaking = voice(language, currency)
     for figure in FIGURES:
         expected = (
             format_decimal(figure, "#,##0.00", locale=language)
             if currency is None
-            else format_currency(figure, currency, locale=language)
+            else format_currency(figure, currency, locale=language, currency_digits=False)
         )
         assert speaking.money(figure) == expected, figure
     if language != "en":  # English keeps the project's `104.20 %` (voice.HOUSE_PERCENT)

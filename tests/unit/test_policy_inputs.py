@@ -3,11 +3,14 @@ the currency codes, which is the one Babel formats (the domain may not import Ba
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 import pytest
 from babel.numbers import list_currencies
 
 from budgetguard.domain.currencies import CURRENCIES
 from budgetguard.domain.policy import PolicyError, parse_currency, parse_timezone
+from budgetguard.domain.shop_clock import NOT_ZONES, known_zone
 
 
 def test_the_domain_knows_the_currencies_babel_knows() -> None:
@@ -21,8 +24,23 @@ def test_a_code_babel_does_not_know_is_refused_naming_the_currency() -> None:
     assert refused.value.field == "currency"
 
 
-@pytest.mark.parametrize("name", ["America", "America/", "Europe/../Europe/Berlin", "/etc/passwd"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "America", "America/", "Europe/../Europe/Berlin", "/etc/passwd", "europe/berlin",
+        "localtime", "posixrules", "Factory", "right/UTC", "posix/Europe/Berlin", "zone.tab",
+        "tzdata.zi", "",
+    ],
+)  # fmt: skip
 def test_a_name_that_is_no_zone_of_the_database_is_refused_naming_the_timezone(name: str) -> None:
     with pytest.raises(PolicyError) as refused:
         parse_timezone(name)
     assert refused.value.field == "timezone"
+
+
+def test_every_zone_of_the_database_is_known_but_the_hosts_own_and_posix_rules() -> None:
+    zones = available_timezones()
+    known = {name for name in zones if known_zone(name)}
+
+    assert known == zones - NOT_ZONES
+    assert {"UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"} <= known

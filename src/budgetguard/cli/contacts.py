@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from budgetguard.cli.lazy import command_group
-from budgetguard.cli.options import JsonOption
+from budgetguard.cli.options import JsonOption, ShopArgument
 from budgetguard.cli.output import cell, contact_json, json_line, new_table, print_table
 from budgetguard.domain.errors import ConfigError
+from budgetguard.domain.ids import LARGEST_BIG_ID
 from budgetguard.domain.recipients import ChannelKind
 from budgetguard.domain.text import readable
 from budgetguard.services import contacts
@@ -19,7 +20,6 @@ from budgetguard.services.contacts import ContactSpec
 contacts_app = command_group(
     "contacts", help="Manage the shops' contacts: e-mail, webhooks, Slack.", no_args_is_help=True
 )
-ShopArgument = Annotated[int, typer.Argument(help="Shop id.")]
 
 
 @contacts_app.command("add")
@@ -77,7 +77,10 @@ def contacts_list(ctx: typer.Context, shop: ShopArgument, json_lines: JsonOption
 def contacts_remove(
     ctx: typer.Context,
     shop: ShopArgument,
-    contact: Annotated[int, typer.Argument(help="Contact id (see `contacts list`).")],
+    contact: Annotated[
+        int,
+        typer.Argument(help="Contact id (see `contacts list`).", min=1, max=LARGEST_BIG_ID),
+    ],
 ) -> None:
     """Remove a contact; what was still to be delivered to it ends dead, unsent."""
     with ctx.obj.context() as context:

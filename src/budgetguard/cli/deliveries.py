@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from budgetguard.bootstrap import delivery_setup
+from budgetguard.bootstrap import console_channel, delivery_setup
 from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import JsonOption
 from budgetguard.cli.output import (
@@ -18,7 +18,7 @@ from budgetguard.cli.output import (
 )
 from budgetguard.domain.delivery import RECORD_STATUSES, Status
 from budgetguard.domain.errors import NotFound
-from budgetguard.notify.channels.console import ConsoleChannel
+from budgetguard.domain.ids import LARGEST_BIG_ID, LARGEST_ID
 from budgetguard.notify.runner import Control
 from budgetguard.services import deliveries
 from budgetguard.services.deliveries import LIST_LIMIT
@@ -40,16 +40,8 @@ def deliver(
 ) -> None:
     """Deliver queued notifications to every recipient, until SIGINT/SIGTERM (or --once)."""
     with ctx.obj.context() as context:
-        delivery = delivery_setup(
-            context,
-            ConsoleChannel(
-                sys.stdout,
-                json_lines=json_lines,
-                language=context.settings.language,
-                zone=context.settings.timezone,
-                currency=context.settings.currency,
-            ),
-        )
+        console = console_channel(context.settings, json_lines=json_lines)
+        delivery = delivery_setup(context, console)
         seal_clear_contacts(context=context)
         if once:
             report = deliveries.deliver_due(context=context, delivery=delivery)
@@ -77,11 +69,16 @@ def deliveries_list(
             callback=_record_status,
         ),
     ] = None,
-    shop: Annotated[int | None, typer.Option(help="Only this shop's records.")] = None,
+    shop: Annotated[
+        int | None, typer.Option(help="Only this shop's records.", min=1, max=LARGEST_ID)
+    ] = None,
     limit: Annotated[
         int, typer.Option(help="At most this many, newest first.", min=1, max=LIST_LIMIT)
     ] = 100,
-    before: Annotated[int | None, typer.Option(help="Only ids below this one (paging).")] = None,
+    before: Annotated[
+        int | None,
+        typer.Option(help="Only ids below this one (paging).", min=1, max=LARGEST_BIG_ID),
+    ] = None,
     json_lines: JsonOption = False,
 ) -> None:
     """List delivery records, newest first: `--status dead` is the dead-letter view."""
@@ -105,7 +102,10 @@ def deliveries_list(
 
 @deliveries_app.command("retry")
 def deliveries_retry(
-    ctx: typer.Context, ids: Annotated[list[int], typer.Argument(help="Delivery record ids.")]
+    ctx: typer.Context,
+    ids: Annotated[
+        list[int], typer.Argument(help="Delivery record ids.", min=1, max=LARGEST_BIG_ID)
+    ],
 ) -> None:
     """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
     with ctx.obj.context() as context:

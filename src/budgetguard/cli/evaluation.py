@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from budgetguard.bootstrap import delivery_setup
+from budgetguard.bootstrap import console_channel, delivery_setup
 from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import AtOption, instant
 from budgetguard.cli.output import print_check_summary
 from budgetguard.cli.progress import progress
-from budgetguard.notify.channels.console import ConsoleChannel
 from budgetguard.services.evaluation import run_check
 
 
@@ -26,16 +24,8 @@ def check(
     """Evaluate every shop for the month of --at, then deliver the queued notifications."""
     with ctx.obj.context() as context:
         when = instant(at, context)
-        delivery = delivery_setup(
-            context,
-            ConsoleChannel(
-                sys.stdout,
-                json_lines=json_lines,
-                language=context.settings.language,
-                zone=context.settings.timezone,
-                currency=context.settings.currency,
-            ),
-        )
+        console = console_channel(context.settings, json_lines=json_lines)
+        delivery = delivery_setup(context, console)
         with progress(f"Evaluating {when:%Y-%m}") as on_progress:
             report = run_check(context=context, at=when, delivery=delivery, on_progress=on_progress)
         print_check_summary(report)

@@ -13,6 +13,7 @@ import typer
 
 from budgetguard.bootstrap import build_context
 from budgetguard.config import Settings, load_settings
+from budgetguard.domain.ids import LARGEST_ID
 from budgetguard.domain.period import parse_instant
 from budgetguard.services.uow import Context
 
@@ -48,6 +49,11 @@ AtOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+# Ids in the range the API takes (domain/ids.py): one outside it is a usage error naming the
+# argument (exit 2), not the database's `integer out of range`.
+ShopArgument = Annotated[
+    int, typer.Argument(help="Shop id.", min=1, max=LARGEST_ID, show_default=False)
+]
 
 
 def instant(at: str | None, context: Context) -> datetime:

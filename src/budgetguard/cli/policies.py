@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from budgetguard.cli.lazy import command_group
-from budgetguard.cli.options import JsonOption
+from budgetguard.cli.options import JsonOption, ShopArgument
 from budgetguard.cli.output import cell, json_line, new_table, print_table
 from budgetguard.domain.audit import json_value
 from budgetguard.domain.errors import ConfigError
@@ -23,7 +23,6 @@ policy_app = command_group(
     help="Set, show and clear a shop's own policy (unset fields follow the settings).",
     no_args_is_help=True,
 )
-ShopArgument = Annotated[int, typer.Argument(help="Shop id.", show_default=False)]
 
 SET_EXAMPLES = """Examples:
 

@@ -10,6 +10,7 @@ import typer
 from budgetguard.cli.lazy import command_group
 from budgetguard.cli.options import AtOption, instant
 from budgetguard.cli.output import json_line, print_status, status_json
+from budgetguard.domain.ids import LARGEST_ID
 from budgetguard.services.standings import shop_status
 
 
@@ -20,7 +21,8 @@ def status(
         bool, typer.Option("--json", help="Print one JSON object per shop and line.")
     ] = False,
     shop: Annotated[
-        list[int] | None, typer.Option("--shop", help="Only this shop id (repeatable).")
+        list[int] | None,
+        typer.Option("--shop", help="Only this shop id (repeatable).", min=1, max=LARGEST_ID),
     ] = None,
 ) -> None:
     """Show each shop's month, budget, spend, percent, online state and alerts fired."""

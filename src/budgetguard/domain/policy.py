@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from budgetguard.domain.currencies import CURRENCIES
+from budgetguard.domain.shop_clock import known_zone
 from budgetguard.domain.thresholds import ThresholdPolicy
 
 LANGUAGES = ("en", "de", "fr", "it", "es", "nl")
@@ -201,7 +201,7 @@ def parse_pause_at(text: str | int) -> PauseAt:
 def parse_timezone(text: str) -> str:
     """An IANA time zone name, e.g. `Europe/Berlin`."""
     name = text.strip()
-    if not _known_zone(name):
+    if not known_zone(name):
         raise PolicyError("timezone", f"unknown IANA time zone {text!r} (e.g. Europe/Berlin)")
     return name
 
@@ -253,17 +253,6 @@ def parse_recurring_budget(text: str | Decimal) -> Decimal | None:
     if amount != amount.quantize(Decimal("0.01")):
         raise PolicyError("recurring_budget", f"has more than two decimals: {text}")
     return amount.quantize(Decimal("0.01"))
-
-
-@cache
-def _known_zone(name: str) -> bool:
-    if not name or name != name.strip() or name.startswith("/") or ".." in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a directory
-        return False
-    return True
 
 
 def _known_currency(code: str) -> bool:

@@ -4,7 +4,8 @@ there, and how far into that month it is.
 An evaluation at instant T evaluates, for each shop, the month that contains T on the shop's
 clock. The zones in use are few (the settings' and those the policies name), so the months
 they give are one, or two around a turn of the month: the evaluation makes one pass per month
-(`month_passes`), each over the shops whose zone is in that month at T.
+(`month_passes`), each over the shops whose zone is in that month at T. Which names are zones
+at all: `known_zone`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from functools import cache, lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from budgetguard.domain.period import Month
 
@@ -108,3 +110,43 @@ def month_passes(at: datetime, default_zone: str, zones_in_use: Iterable[str]) -
         MonthPass(month, tuple(clocks), default_zone, every_zone=single)
         for month, clocks in sorted(by_month.items())
     ]
+
+
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Names the zone database holds that name no place, refused: `localtime` is the host's own zone
+(a shop's month would follow whichever server evaluates it), `posixrules` the rules POSIX TZ
+strings borrow, `Factory` the zone of a host whose zone was never set (`-00`)."""
+
+
+def known_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone: one of `zoneinfo.available_timezones()` and not one
+    of NOT_ZONES. A directory of the database (`America`), a path (`../etc/passwd`), a name
+    differently written (`europe/berlin`) or a file beside the zones (`zone.tab`) is not.
+
+    The tzdata package's list of zones is read first (at once); the host's zone directories are
+    walked (tens of milliseconds, once a process) only for a name not in that list. Neither set
+    of names grows with the names asked about."""
+    if not name or name in NOT_ZONES:
+        return False
+    if name not in _packaged_zones() and name not in _available_zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # listed, but unreadable here
+        return False
+    return True
+
+
+@cache
+def _packaged_zones() -> frozenset[str]:
+    """The zones of the tzdata package (a part of `available_timezones()`)."""
+    try:
+        listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(listed.split())
+
+
+@cache
+def _available_zones() -> frozenset[str]:
+    return frozenset(available_timezones())

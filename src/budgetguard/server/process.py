@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import FrameType
@@ -22,11 +21,9 @@ from fastapi import FastAPI
 from budgetguard.api.app import create_api
 from budgetguard.api.dependencies import KeyRing, Runtime
 from budgetguard.api.metrics import Metrics
-from budgetguard.bootstrap import build_context, delivery_setup
+from budgetguard.bootstrap import build_context, console_channel, delivery_setup
 from budgetguard.config import Settings
 from budgetguard.domain.errors import ConfigError, DatabaseUnavailable
-from budgetguard.notify.channels.base import Channel
-from budgetguard.notify.channels.console import ConsoleChannel
 from budgetguard.server.http import server_config, warn_if_few_files
 from budgetguard.server.logs import configure_logging
 from budgetguard.server.workers import Workers
@@ -41,28 +38,14 @@ log = logging.getLogger(__name__)
 REQUEST_THREADS = 8
 
 
-def delivery_channel(settings: Settings) -> Channel:
-    """The console (standard output) for notifications nobody else receives (no contact, no
-    operator channel); e-mail, webhooks and Slack go through the delivery worker.
-
-    JSON Lines when the logs are JSON, readable lines otherwise.
-    """
-    return ConsoleChannel(
-        sys.stdout,
-        json_lines=settings.log_format == "json",
-        language=settings.language,
-        zone=settings.timezone,
-        currency=settings.currency,
-    )
-
-
 def build_service(context: Context) -> tuple[FastAPI, Workers]:
     """Wire the HTTP app and its workers around `context`; nothing runs until the app starts."""
     settings = context.settings
     metrics = Metrics(context)
-    delivery = delivery_setup(
-        context, delivery_channel(settings), poll_interval=settings.delivery_interval
-    )
+    # The console takes the notifications nobody else receives (no contact, no operator channel):
+    # JSON Lines when the logs are JSON, readable lines otherwise.
+    console = console_channel(settings, json_lines=settings.log_format == "json")
+    delivery = delivery_setup(context, console, poll_interval=settings.delivery_interval)
     workers = Workers(context, metrics, delivery)
     runtime = Runtime(context, KeyRing(settings.api_key_table), metrics, workers.wake_delivery)
 

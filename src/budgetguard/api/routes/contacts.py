@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from budgetguard.api.dependencies import Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.contacts import ContactOut, ContactsIn, ContactsOut
-from budgetguard.api.schemas.fields import LARGEST_BIG_ID, LARGEST_ID
+from budgetguard.domain.ids import LARGEST_BIG_ID, LARGEST_ID
 from budgetguard.domain.recipients import ChannelKind
 from budgetguard.services import contacts
 from budgetguard.services.contact_checks import ContactSpec, check_contacts

@@ -15,8 +15,9 @@ from budgetguard.api.schemas.deliveries import (
     RetryIn,
     RetryOut,
 )
-from budgetguard.api.schemas.fields import LARGEST_BIG_ID, LARGEST_ID, cursor_id
+from budgetguard.api.schemas.fields import cursor_id
 from budgetguard.domain.delivery import Status
+from budgetguard.domain.ids import LARGEST_BIG_ID, LARGEST_ID
 from budgetguard.services import deliveries
 
 router = APIRouter(prefix="/deliveries", tags=["delivery records"])

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from budgetguard.api.dependencies import Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.common import Page
-from budgetguard.api.schemas.fields import LARGEST_BIG_ID, LARGEST_ID, Instant, cursor_id
+from budgetguard.api.schemas.fields import Instant, cursor_id
 from budgetguard.api.schemas.notifications import NotificationOut, NotificationStatus
+from budgetguard.domain.ids import LARGEST_BIG_ID, LARGEST_ID
 from budgetguard.domain.notification import NotificationFilter
 from budgetguard.services.notifications import notification_page
 

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Response
 
 from budgetguard.api.dependencies import Caller, Wired
 from budgetguard.api.responses import problems
-from budgetguard.api.schemas.fields import LARGEST_ID
 from budgetguard.api.schemas.policies import EffectivePolicyOut, OwnPolicy, PolicyIn, PolicyOut
+from budgetguard.domain.ids import LARGEST_ID
 from budgetguard.services import policies
 from budgetguard.services.policies import ShownPolicy
 

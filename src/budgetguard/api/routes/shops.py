@@ -10,9 +10,10 @@ from fastapi import APIRouter, Path, Query, Response
 from budgetguard.api.dependencies import Runtime, Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.common import Page
-from budgetguard.api.schemas.fields import EARLIEST_YEAR, LARGEST_ID, LATEST_YEAR, cursor_id
+from budgetguard.api.schemas.fields import EARLIEST_YEAR, LATEST_YEAR, cursor_id
 from budgetguard.api.schemas.shops import BudgetIn, ShopIn, Standing
 from budgetguard.domain.errors import Unacceptable
+from budgetguard.domain.ids import LARGEST_ID
 from budgetguard.domain.period import Month
 from budgetguard.domain.standing import ShopStatus
 from budgetguard.services import shops

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from budgetguard.api.schemas.common import Body
-from budgetguard.api.schemas.fields import LARGEST_BIG_ID
 from budgetguard.domain.delivery import DeliveryRecord
+from budgetguard.domain.ids import LARGEST_BIG_ID
 
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "dead"]
 

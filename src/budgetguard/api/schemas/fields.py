@@ -21,12 +21,11 @@ from pydantic import (
 )
 
 from budgetguard.domain.errors import Unacceptable
+from budgetguard.domain.ids import LARGEST_ID
 from budgetguard.domain.money import CENT
 from budgetguard.domain.spend import LARGEST_AMOUNT
 from budgetguard.domain.text import unsafe_characters
 
-LARGEST_ID = 2**31 - 1  # the platform's INT ids
-LARGEST_BIG_ID = 2**63 - 1  # budgetguard's BIGINT ids
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"

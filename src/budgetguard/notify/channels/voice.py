@@ -60,8 +60,13 @@ class Voice:
                 lambda value: str(plain.apply(value, locale)), locale, grouping=plain.grouping
             )
         else:
+            # `currency_digits=False`: the locale pattern's two decimals, not the currency's own
+            # (JPY has none, KWD three) — amounts stay the platform's decimals (issue 9), and
+            # 999.99 of a 1,000 budget never reads `¥1,000 of ¥1,000`.
             self._money = Figures(
-                lambda value: str(format_currency(value, currency, locale=locale)),
+                lambda value: str(
+                    format_currency(value, currency, locale=locale, currency_digits=False)
+                ),
                 locale,
                 grouping=locale.currency_formats["standard"].grouping,
             )
@@ -74,7 +79,8 @@ class Voice:
         return self.translations.ngettext(singular, plural, n)
 
     def money(self, amount: Decimal) -> str:
-        """`1.250,50 €` with a currency (German), `1.250,50` without."""
+        """`1.250,50 €` with a currency (German), `1.250,50` without; always two decimals,
+        whatever the currency's own (`¥1,250.50`)."""
         return self._money(amount)
 
     def percent(self, value: Decimal) -> str:

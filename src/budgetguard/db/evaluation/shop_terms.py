@@ -68,6 +68,13 @@ class ShopTerms:
             on = and_(on, covers(policies.c.shop_id))
         return source.outerjoin(policies, on)
 
+    def zoned(
+        self, source: FromClause, covers: Callable[[ColumnElement[int]], ColumnElement[bool]]
+    ) -> FromClause:
+        """`source` with the policy joined (`join`) when the pass tells shops apart by zone (a
+        statement that reads no other field of the policy than its zone); else `source` alone."""
+        return source if self.every_zone else self.join(source, covers)
+
     def looked_up(self, shop_id: ColumnElement[int]) -> ShopTerms:
         """The same terms read by a key lookup of `shop_id`'s policy per field, not a join: for
         a joined UPDATE, which cannot outer-join (the resumes)."""

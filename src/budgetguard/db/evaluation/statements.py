@@ -120,9 +120,7 @@ class EvaluationSql(Rules):
                 budgets.c.a_amount_spent.label("spent"),
                 whole(0).label("usable"),
             )
-            .select_from(
-                budgets if self.terms.every_zone else self.terms.join(budgets, self.covers)
-            )
+            .select_from(self.terms.zoned(budgets, self.covers))
             .where(self.in_month(), ~valid)
         )
         no_amount = cast(null(), budgets.c.a_budget_amount.type)  # needs no decoding

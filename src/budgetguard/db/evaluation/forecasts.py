@@ -221,7 +221,7 @@ class ForecastSql:
         return self._pace_reaches_limit(~sent, below, terms)
 
     def _source(self) -> FromClause:
-        return ShopTerms.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id))
+        return ShopTerms.join(budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id), self.covers)
 
     # --- the statements ------------------------------------------------------------------------
 
@@ -239,7 +239,7 @@ class ForecastSql:
         """Record the forecasts `queue` queued (run after it, in the same transaction)."""
         query = (
             select(budgets.c.a_month, budgets.c.a_shop_id, now_param())
-            .select_from(ShopTerms.join(budgets))
+            .select_from(ShopTerms.join(budgets, self.covers))
             .where(self.due())
         )
         insert = forecasts.insert().from_select(["month", "shop_id", "fired_at"], query)

@@ -91,6 +91,7 @@ class AggregatedState:
         forecasts: bool = False,
     ) -> None:
         self._bits = bits
+        self._covers = covers
         self._with_policies = with_policies
         fields = POLICY_FIELDS if with_policies else ()
         weight = case(bits, value=alerts.c.threshold, else_=whole(0))
@@ -157,7 +158,7 @@ class AggregatedState:
         `terms` reading that policy: from the state's columns when it carries them."""
         if self._with_policies:
             return self.join(source), terms.read_from(self._state)
-        return self.join(terms.join(source)), terms
+        return self.join(terms.join(source, self._covers)), terms
 
     def has_fired(self, threshold: int) -> ColumnElement[bool]:
         return self.bits().op("&")(whole(self._bits[threshold])) != whole(0)

@@ -120,7 +120,7 @@ class EvaluationSql(Rules):
                 budgets.c.a_amount_spent.label("spent"),
                 whole(0).label("usable"),
             )
-            .select_from(budgets if self.terms.every_zone else self.terms.join(budgets))
+            .select_from(self.terms.zoned(budgets, self.covers))
             .where(self.in_month(), ~valid)
         )
         no_amount = cast(null(), budgets.c.a_budget_amount.type)  # needs no decoding
@@ -206,7 +206,7 @@ class EvaluationSql(Rules):
         )
         query = (
             select(*labelled(content))
-            .select_from(self.terms.join(claims))
+            .select_from(self.terms.join(claims, self.covers))
             .where(self._resumable(self.terms))
         )
         return _counted(notifications.insert().from_select(list(content), query))
@@ -229,7 +229,7 @@ class EvaluationSql(Rules):
     def _firing(self) -> _Firing:
         fired = self.fired()
         budgets_shops = budgets.join(shops, shops.c.a_id == budgets.c.a_shop_id)
-        source = fired.join(self.terms.join(budgets_shops), claim=False)
+        source = fired.join(self.terms.join(budgets_shops, self.covers), claim=False)
         return _Firing(fired, self.firing(fired), source)
 
     def _pauses_now(self, fired: FiredState) -> ColumnElement[bool]:
@@ -275,7 +275,7 @@ class EvaluationSql(Rules):
         per_threshold = []
         for threshold in self.thresholds:
             fired = self.fired()
-            source = self.terms.join(budgets)
+            source = self.terms.join(budgets, self.covers)
             per_threshold.append(
                 select(budgets.c.a_shop_id, budgets.c.a_month, whole(threshold), now_param())
                 .select_from(fired.join(source, thresholds=[threshold], claim=False))

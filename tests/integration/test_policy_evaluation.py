@@ -296,3 +296,35 @@ def test_a_budget_raise_by_request_resumes_a_soft_limit_shop_below_its_claims_th
 
     assert saved.queued == ChunkResult(notifications=1, resumed=1), "75 % is below 80 %"
     assert world.platform.online(1)
+
+
+def test_a_shops_own_pause_threshold_the_settings_dropped_still_fires_and_pauses(
+    world: World,
+) -> None:
+    world = world.with_settings(thresholds=(50, 80, 100), pause_at=100)
+    world.platform.add_shop(1)
+    set_policy(world, 1, pause_at=80)  # its thresholds: the settings'
+    world.platform.set_budget(1, "2020-06", "100.00", "85.00")
+    world = world.with_settings(thresholds=(50, 100), pause_at=100)
+
+    world.check("2020-06-15")
+
+    assert world.sent == [(1, "threshold", (50, 80), "paused")]
+    assert not world.platform.online(1)
+    assert claim_threshold(world, 1) == 80
+
+
+def test_a_request_pauses_at_a_shops_own_pause_threshold_the_settings_dropped(
+    world: World,
+) -> None:
+    world = world.with_settings(thresholds=(50, 80, 100), pause_at=100)
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "0.00")
+    set_policy(world, 1, pause_at=80)
+    world = world.with_settings(thresholds=(50, 100), pause_at=100)
+    world.clock.now = datetime(2020, 6, 15, tzinfo=UTC)
+
+    _spend(world, "e-1", 1, "85.00")
+
+    assert not world.platform.online(1), "paused at its own 80 %"
+    assert [(n.thresholds, n.action) for n in _rows(world)] == [("50,80", "paused")]

@@ -78,9 +78,12 @@ class ShopTerms:
         return func.coalesce(self._field("timezone"), bindparam("default_zone", type_=String()))
 
     def threshold_mask(self) -> ColumnElement[int]:
-        """The bits of the shop's thresholds (bg_threshold_bits)."""
+        """The bits of the shop's thresholds (bg_threshold_bits), its pause threshold's always
+        among them: a shop's own pause threshold the settings' thresholds do not name (they
+        changed since) still fires, and pauses (domain/policy.resolve shows the same)."""
         default = bindparam("default_mask", type_=BigInteger())
-        return func.coalesce(self._field("threshold_mask"), default)
+        own = func.coalesce(self._field("threshold_mask"), default)
+        return own.op("|")(self.pause_mask()).self_group()
 
     def pause_mask(self) -> ColumnElement[int]:
         """The bit of the shop's pause threshold; 0 for a soft limit."""

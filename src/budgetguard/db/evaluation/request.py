@@ -35,7 +35,7 @@ from budgetguard.db.catalog import policies
 from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import change, needs_work
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
-from budgetguard.db.evaluation.shop_terms import pass_params
+from budgetguard.db.evaluation.shop_terms import mask_params, pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.plumbing.keys import in_parts
 from budgetguard.domain.evaluation import ChunkResult
@@ -68,7 +68,9 @@ def evaluate_budgets(
     stamps what it writes; one row per month evaluated), so the usual request, which changes
     nothing, writes no row there.
     """
-    bits = policies.ensure_bits(connection, defaults.thresholds)
+    # The universe, read in the request's transaction like the masks (policies.same_universe).
+    bits = policies.ensure_bits(connection, defaults.thresholds, settings=defaults.thresholds)
+    masks = mask_params(defaults, bits)
     total = ChunkResult()
     by_zone: dict[str, list[int]] = defaultdict(list)
     for shop_id, zone in zones.items():
@@ -77,12 +79,13 @@ def evaluate_budgets(
         # The pass's shops are told apart here, so its statements need not filter by zone.
         ids = sorted(s for clock in month_pass.clocks for s in by_zone.get(clock.zone, ()))
         if ids:
-            terms = pass_params(month_pass, defaults, bits)
+            terms = pass_params(month_pass, defaults) | masks
             total.add(
                 _evaluate_pass(
                     connection, month_pass=month_pass, bits=bits, terms=terms, ordered=ids, now=now
                 )
             )
+    policies.same_universe(connection, bits)
     return total
 
 

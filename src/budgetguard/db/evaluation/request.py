@@ -8,8 +8,8 @@ it writes), inserted in the request's transaction, so it exists exactly when the
 changes do.
 
 Why every statement sees the same budgets (what the sweep gets from REPEATABLE READ): the
-request has locked the shop and budget rows first (SELECT … FOR UPDATE) and runs in
-REPEATABLE READ too —
+request has locked the shop rows, then read their zones (`shop_zones`), then locked the budget
+rows (SELECT … FOR UPDATE), and runs in REPEATABLE READ too —
 * PostgreSQL: one snapshot for the transaction, taken by that first locking read; a concurrent
   writer of the same rows (the platform, the sweep, another replica) makes our write fail with
   a serialisation failure, and the request runs again (services/uow.py). Requests for the same
@@ -19,7 +19,9 @@ REPEATABLE READ too —
   version; InnoDB creates the read view at the first plain read, after the locks are held, and
   every INSERT … SELECT and joined UPDATE of the evaluation is a locking read of current rows;
 * SQLite: every transaction is BEGIN IMMEDIATE, so there is one writer at a time.
-The primary key of bg_alerts stays the last line, as for the sweep.
+The primary key of bg_alerts stays the last line, as for the sweep. The universe of
+thresholds is read in the request's transaction and checked again at its end
+(policies.same_universe).
 """
 
 from __future__ import annotations

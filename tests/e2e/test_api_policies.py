@@ -65,7 +65,7 @@ def test_a_shop_without_a_policy_follows_the_settings(shop: Api) -> None:
         "timezone": "UTC",
         "language": "en",
         "currency": None,
-        "forecast": True,
+        "forecast": False,  # the test world turns forecasts off
         "recurring_budget": None,
         "sources": DEFAULT_SOURCES,
     }

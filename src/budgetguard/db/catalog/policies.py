@@ -77,16 +77,14 @@ def ensure_bits(
     settings', `settings`). When the 63 bits are all given, the bits of thresholds that no
     policy uses and the settings do not name are reclaimed; the settings' come first.
 
-    A writer of a policy touches the bit rows it uses (an UPDATE that changes nothing), and a
-    reclaim locks every bit row before it reads which are in use: whichever comes second waits
-    for the other's commit and then runs again (a serialisation failure on PostgreSQL, a
-    ConcurrentChange here), so a reclaim never frees a bit a policy committed meanwhile uses.
+    A writer of a policy touches the bit rows it uses (`write`), and a reclaim locks every bit
+    row before it reads which are in use: whichever comes second waits for the other's commit
+    and then runs again (a serialisation failure on PostgreSQL, a ConcurrentChange from
+    `_touch`), so a reclaim never frees a bit a policy committed meanwhile uses.
     """
     wanted, named = set(thresholds), set(settings)
     known = threshold_bits_of(connection)
     if not wanted - set(known):
-        if shop_id is not None:
-            _touch(connection, {t: known[t] for t in wanted})
         return known
     # Give bits one writer at a time: every bit row locked, the universe read as it is now.
     every_row = select(threshold_bits.c.threshold, threshold_bits.c.bit)
@@ -101,22 +99,22 @@ def ensure_bits(
         raise _too_many(connection, missing, known, settings=named, shop_id=shop_id)
     rows = [{"threshold": t, "bit": bit} for t, bit in zip(missing, free, strict=False)]
     connection.execute(insert(threshold_bits), rows)
-    if shop_id is not None:
-        _touch(connection, {t: known[t] for t in wanted if t in known})
     return {**known, **{row["threshold"]: row["bit"] for row in rows}}
 
 
-def _touch(connection: Connection, bits: Mapping[int, int]) -> None:
-    """Update the rows of `bits` to what they hold: a reclaim running meanwhile then either
-    waits for this transaction or makes it run again (`ensure_bits`)."""
-    if not bits:
+def _touch(connection: Connection, thresholds: set[int]) -> None:
+    """Update the bit rows of `thresholds` to what they hold (an UPDATE that changes nothing):
+    a reclaim running meanwhile then either waits for this transaction or makes it run again
+    (`ensure_bits`). Done after the policy row is written: on MySQL/MariaDB an evaluation holds
+    a share lock on that row and then, at its end, on the bit rows (`same_universe`)."""
+    if not thresholds:
         return
     touched = connection.execute(
         update(threshold_bits)
-        .where(threshold_bits.c.threshold.in_(sorted(bits)))
+        .where(threshold_bits.c.threshold.in_(sorted(thresholds)))
         .values(bit=threshold_bits.c.bit)
     ).rowcount
-    if touched != len(bits):
+    if touched != len(thresholds):
         raise ConcurrentChange("a threshold's bit was reclaimed meanwhile")
 
 
@@ -239,6 +237,7 @@ def write(
     ).rowcount
     if not changed:
         connection.execute(insert(policies).values(shop_id=shop_id, **values))
+    _touch(connection, set(needed))
 
 
 def remove(connection: Connection, shop_id: int) -> bool:

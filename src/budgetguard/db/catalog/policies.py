@@ -90,6 +90,8 @@ def ensure_bits(
     every_row = select(threshold_bits.c.threshold, threshold_bits.c.bit)
     known = _bits(connection, every_row.with_for_update())
     missing = sorted(wanted - set(known))
+    if not missing:  # given by a writer that committed meanwhile
+        return known
     free = sorted(set(range(MAX_BITS)) - set(known.values()))
     if len(free) < len(missing):
         keep = wanted | named

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from budgetguard.db.catalog import policies
-from budgetguard.db.schema.tables import pauses
-from budgetguard.domain.errors import ConfigError, Unacceptable
+from budgetguard.db.schema.tables import pauses, threshold_bits
+from budgetguard.domain.errors import ConcurrentChange, ConfigError, Unacceptable
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import SOFT_LIMIT, PauseAt, ShopPolicy
@@ -382,3 +382,30 @@ def test_the_settings_thresholds_take_the_bits_no_policy_uses(world: World) -> N
     wider.check("2020-06-15")
 
     assert wider.sent == [(5, "threshold", (50, 70), None)]
+
+
+def test_a_transaction_that_read_the_universe_before_a_reclaim_sees_it_whole_or_runs_again(
+    world: World,
+) -> None:
+    """A bit reclaimed while an evaluation's transaction runs: PostgreSQL's snapshot keeps the
+    old universe with the old masks; MySQL/MariaDB's current reads would not, so the end check
+    makes the transaction run again."""
+    engine = world.context.engine
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no reclaim runs beside an evaluation")
+    world.platform.add_shop(1)
+    set_policy(world, 1, thresholds=(30, 100))
+    set_policy(world, 1)  # 30 is used by no policy now
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as evaluation:
+        evaluation.begin()
+        bits = policies.threshold_bits_of(evaluation)
+        assert 30 in bits
+        with engine.begin() as reclaim:
+            reclaim.execute(delete(threshold_bits).where(threshold_bits.c.threshold == 30))
+        if engine.dialect.name == "postgresql":
+            policies.same_universe(evaluation, bits)
+            assert policies.threshold_bits_of(evaluation) == bits, "one snapshot"
+        else:
+            with pytest.raises(ConcurrentChange):
+                policies.same_universe(evaluation, bits)
+        evaluation.rollback()

@@ -18,7 +18,7 @@ from budgetguard.config import Settings
 from budgetguard.db.catalog.policies import ensure_bits
 from budgetguard.db.evaluation.chunk import evaluate_chunk
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
-from budgetguard.db.evaluation.shop_terms import pass_params
+from budgetguard.db.evaluation.shop_terms import mask_params, pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.schema.tables import alerts, deliveries, evaluations, notifications
 from budgetguard.domain.shop_clock import month_passes
@@ -144,10 +144,10 @@ def test_two_unserialised_transactions_on_one_chunk_fire_each_alert_once(engine:
     now = datetime(2020, 6, 30, tzinfo=UTC)
     defaults = Settings().policy_defaults
     with engine.begin() as connection:
-        bits = ensure_bits(connection, defaults.thresholds)
+        bits = ensure_bits(connection, defaults.thresholds, settings=defaults.thresholds)
     sql = evaluation_sql(tuple(sorted(bits.items())), engine.dialect.name, narrowed=False)
     (june,) = month_passes(now, defaults.timezone, [])
-    terms = pass_params(june, defaults, bits)
+    terms = pass_params(june, defaults) | mask_params(defaults, bits)
     scope = ChunkScope(date(2020, 6, 1), None, None, terms=terms)
     results: list[object] = []
     with engine.connect() as first, engine.connect() as second:

@@ -31,7 +31,8 @@ def forecasting(world: World) -> World:
 
 def set_policy(world: World, shop_id: int, policy: ShopPolicy) -> None:
     with world.context.engine.begin() as connection:
-        policies.write(connection, shop_id, policy, now=datetime(2020, 6, 1, tzinfo=UTC))
+        now, settings = datetime(2020, 6, 1, tzinfo=UTC), world.context.settings.thresholds
+        policies.write(connection, shop_id, policy, now=now, settings=settings)
 
 
 def forecast_months(world: World, shop_id: int) -> list[date]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from budgetguard.db.catalog import policies
-from budgetguard.db.schema.tables import pauses
+from budgetguard.db.schema.tables import pauses, threshold_bits
+from budgetguard.domain.errors import ConcurrentChange, ConfigError, Unacceptable
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import SOFT_LIMIT, PauseAt, ShopPolicy
@@ -22,7 +24,9 @@ from support.world import World
 def set_policy(world: World, shop_id: int, **fields: object) -> None:
     """Store the shop's own policy, as `budgetguard policy set` does."""
     with world.context.engine.begin() as connection:
-        policies.write(connection, shop_id, ShopPolicy(**fields), now=world.clock())  # type: ignore[arg-type]
+        policy = ShopPolicy(**fields)  # type: ignore[arg-type]
+        settings = world.context.settings.policy_defaults.thresholds
+        policies.write(connection, shop_id, policy, now=world.clock(), settings=settings)
 
 
 def claim_threshold(world: World, shop_id: int) -> int | None:
@@ -296,3 +300,112 @@ def test_a_budget_raise_by_request_resumes_a_soft_limit_shop_below_its_claims_th
 
     assert saved.queued == ChunkResult(notifications=1, resumed=1), "75 % is below 80 %"
     assert world.platform.online(1)
+
+
+def test_a_shops_own_pause_threshold_the_settings_dropped_still_fires_and_pauses(
+    world: World,
+) -> None:
+    world = world.with_settings(thresholds=(50, 80, 100), pause_at=100)
+    world.platform.add_shop(1)
+    set_policy(world, 1, pause_at=80)  # its thresholds: the settings'
+    world.platform.set_budget(1, "2020-06", "100.00", "85.00")
+    world = world.with_settings(thresholds=(50, 100), pause_at=100)
+
+    world.check("2020-06-15")
+
+    assert world.sent == [(1, "threshold", (50, 80), "paused")]
+    assert not world.platform.online(1)
+    assert claim_threshold(world, 1) == 80
+
+
+def test_a_request_pauses_at_a_shops_own_pause_threshold_the_settings_dropped(
+    world: World,
+) -> None:
+    world = world.with_settings(thresholds=(50, 80, 100), pause_at=100)
+    world.platform.add_shop(1)
+    world.platform.set_budget(1, "2020-06", "100.00", "0.00")
+    set_policy(world, 1, pause_at=80)
+    world = world.with_settings(thresholds=(50, 100), pause_at=100)
+    world.clock.now = datetime(2020, 6, 15, tzinfo=UTC)
+
+    _spend(world, "e-1", 1, "85.00")
+
+    assert not world.platform.online(1), "paused at its own 80 %"
+    assert [(n.thresholds, n.action) for n in _rows(world)] == [("50,80", "paused")]
+
+
+def _every_bit_given(world: World) -> None:
+    """The settings name 50 and 100; three shops name the 61 other values up to 62."""
+    world.check("2020-06-01")  # the settings' values get their bits
+    values = [t for t in range(1, 63) if t != 50]
+    for shop_id, part in enumerate((values[:20], values[20:40], values[40:]), start=1):
+        world.platform.add_shop(shop_id)
+        set_policy(world, shop_id, thresholds=(*part, 100))
+    with world.context.engine.connect() as connection:
+        assert len(policies.threshold_bits_of(connection)) == policies.MAX_BITS
+
+
+def test_bits_no_policy_uses_any_more_are_given_to_new_threshold_values(world: World) -> None:
+    _every_bit_given(world)
+    world.platform.add_shop(4)
+    with pytest.raises(Unacceptable) as refused:
+        set_policy(world, 4, thresholds=(63, 100))
+    assert [p.field for p in refused.value.problems] == ["thresholds"]
+
+    set_policy(world, 2)  # cleared: its 20 values are used by no policy now
+    set_policy(world, 4, thresholds=(63, 100))
+    world.platform.set_budget(3, "2020-06", "100.00", "45.00")
+    world.platform.set_budget(4, "2020-06", "100.00", "64.00")
+    world.check("2020-06-15")
+
+    assert sorted(world.sent) == [
+        (3, "threshold", (41, 42, 43, 44, 45), None),
+        (4, "threshold", (63,), None),
+    ]
+    with world.context.engine.connect() as connection:
+        bits = policies.threshold_bits_of(connection)
+    assert 63 in bits
+    assert 21 not in bits, "a value no policy names any more was reclaimed"
+    assert {1, 50, 62, 100} <= set(bits), "the values still named keep their bits"
+
+
+def test_the_settings_thresholds_take_the_bits_no_policy_uses(world: World) -> None:
+    _every_bit_given(world)
+    world.platform.set_budget(1, "2020-06", "100.00", "0.00")
+    wider = world.with_settings(thresholds=(50, 70, 100), pause_at=100)
+    with pytest.raises(ConfigError, match="BUDGETGUARD_THRESHOLDS"):
+        wider.check("2020-06-15")
+
+    set_policy(world, 3)
+    world.platform.add_shop(5)
+    world.platform.set_budget(5, "2020-06", "100.00", "75.00")
+    wider.check("2020-06-15")
+
+    assert wider.sent == [(5, "threshold", (50, 70), None)]
+
+
+def test_a_transaction_that_read_the_universe_before_a_reclaim_sees_it_whole_or_runs_again(
+    world: World,
+) -> None:
+    """A bit reclaimed while an evaluation's transaction runs: PostgreSQL's snapshot keeps the
+    old universe with the old masks; MySQL/MariaDB's current reads would not, so the end check
+    makes the transaction run again."""
+    engine = world.context.engine
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no reclaim runs beside an evaluation")
+    world.platform.add_shop(1)
+    set_policy(world, 1, thresholds=(30, 100))
+    set_policy(world, 1)  # 30 is used by no policy now
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as evaluation:
+        evaluation.begin()
+        bits = policies.threshold_bits_of(evaluation)
+        assert 30 in bits
+        with engine.begin() as reclaim:
+            reclaim.execute(delete(threshold_bits).where(threshold_bits.c.threshold == 30))
+        if engine.dialect.name == "postgresql":
+            policies.same_universe(evaluation, bits)
+            assert policies.threshold_bits_of(evaluation) == bits, "one snapshot"
+        else:
+            with pytest.raises(ConcurrentChange):
+                policies.same_universe(evaluation, bits)
+        evaluation.rollback()

@@ -130,7 +130,8 @@ class History(RuleBasedStateMachine):
         thresholds, pause_at, zone = policy
         own = ShopPolicy(thresholds=thresholds, pause_at=pause_at, timezone=zone)
         with self.world.context.engine.begin() as connection:
-            policies.write(connection, shop, own, now=self.world.clock())
+            settings = self.world.context.settings.thresholds
+            policies.write(connection, shop, own, now=self.world.clock(), settings=settings)
         state = self.model.shops[shop]
         state.thresholds, state.pause_at, state.zone = thresholds, pause_at, zone
 

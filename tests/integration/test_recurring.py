@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from budgetguard.db.catalog import policies
-from budgetguard.db.schema.tables import audit, budgets
+from budgetguard.db.schema.tables import audit, budgets, evaluations
 from budgetguard.domain.policy import ShopPolicy
 from support.world import World
 
@@ -23,7 +23,8 @@ AUCKLAND = "Pacific/Auckland"
 
 def set_policy(world: World, shop_id: int, policy: ShopPolicy) -> None:
     with world.context.engine.begin() as connection:
-        policies.write(connection, shop_id, policy, now=datetime(2020, 6, 1, tzinfo=UTC))
+        now, settings = datetime(2020, 6, 1, tzinfo=UTC), (50, 100)
+        policies.write(connection, shop_id, policy, now=now, settings=settings)
 
 
 def budget_row(world: World, shop_id: int, month: date) -> tuple[Decimal, Decimal] | None:
@@ -120,4 +121,8 @@ def test_a_recurring_budget_is_created_for_a_shop_with_no_budget_ever(world: Wor
     report = world.check("2020-07-01").evaluation
 
     assert report.created == 1
+    assert report.budgets == 1, "the row created is evaluated, and counted"
     assert budget_row(world, 1, date(2020, 7, 1)) == (Decimal("99.99"), Decimal("0.00"))
+    query = select(evaluations.c.budgets).where(evaluations.c.id == report.evaluation_id)
+    with world.context.engine.connect() as connection:
+        assert connection.execute(query).scalar_one() == 1

@@ -104,6 +104,15 @@ def test_the_effective_policy_says_where_each_value_comes_from() -> None:
     assert resolve(None, DEFAULTS).sources["timezone"] == "default"
 
 
+def test_the_effective_thresholds_hold_the_shops_own_pause_threshold_the_settings_lack() -> None:
+    """Set while the settings named 80, kept when they no longer do: evaluated, and shown."""
+    effective = resolve(ShopPolicy(pause_at=80), DEFAULTS)  # the default thresholds, 50 and 100
+
+    assert effective.thresholds == (50, 80, 100)
+    assert effective.sources["thresholds"] == "default"
+    assert resolve(ShopPolicy(pause_at="none"), DEFAULTS).thresholds == (50, 100)
+
+
 def test_merging_changes_keeps_unset_fields_and_clears_the_named_ones() -> None:
     stored = ShopPolicy(thresholds=(50, 100), language="fr", currency="EUR")
     merged = stored.merged(ShopPolicy(language="de"), cleared=("currency",))

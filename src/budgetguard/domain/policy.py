@@ -126,7 +126,22 @@ class EffectivePolicy:
 
 
 def resolve(policy: ShopPolicy | None, defaults: PolicyDefaults) -> EffectivePolicy:
-    """The effective policy of a shop whose row is `policy` (None: it has none)."""
+    """The effective policy of a shop whose row is `policy` (None: it has none).
+
+    Its thresholds always hold its pause threshold, as the evaluation's do (shop_terms): a
+    shop's own pause threshold stays one when the settings' thresholds change without it.
+    """
+    values, sources = _resolved(policy, defaults)
+    pause = values["pause_at"]
+    if isinstance(pause, int) and pause not in values["thresholds"]:
+        values["thresholds"] = tuple(sorted((*values["thresholds"], pause)))
+    return EffectivePolicy(**values, sources=sources)
+
+
+def _resolved(
+    policy: ShopPolicy | None, defaults: PolicyDefaults
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each field's value, the shop's or the settings', and where it comes from."""
     own = policy or ShopPolicy()
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -138,7 +153,7 @@ def resolve(policy: ShopPolicy | None, defaults: PolicyDefaults) -> EffectivePol
             values[name], sources[name] = value, "shop"
         else:
             values[name], sources[name] = getattr(defaults, name), "default"
-    return EffectivePolicy(**values, sources=sources)
+    return values, sources
 
 
 def check(policy: ShopPolicy, defaults: PolicyDefaults) -> ShopPolicy:
@@ -146,15 +161,16 @@ def check(policy: ShopPolicy, defaults: PolicyDefaults) -> ShopPolicy:
 
     The pause threshold must be one of the shop's thresholds (each may come from either side).
     """
-    effective = resolve(policy, defaults)
-    if effective.soft_limit:
+    values, _ = _resolved(policy, defaults)  # the thresholds as given, before `resolve` adds
+    pause_at, thresholds = values["pause_at"], values["thresholds"]
+    if pause_at == SOFT_LIMIT:
         return policy
-    if effective.pause_at not in effective.thresholds:
-        shown = ",".join(str(t) for t in effective.thresholds)
+    if pause_at not in thresholds:
+        shown = ",".join(str(t) for t in thresholds)
         field = "pause_at" if policy.pause_at is not None else "thresholds"
         raise PolicyError(
             field,
-            f"the pause threshold {effective.pause_at} is not one of the thresholds {shown} "
+            f"the pause threshold {pause_at} is not one of the thresholds {shown} "
             "(give a pause threshold from the list, or `none` for a soft limit)",
         )
     return policy

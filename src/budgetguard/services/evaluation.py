@@ -12,7 +12,7 @@ does); every statement of a pass takes the pass's parameters (shop_terms.pass_pa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from budgetguard.db.evaluation.forecasts import forecast_params
 from budgetguard.db.evaluation.predicates import Universe
 from budgetguard.db.evaluation.recurring import recurring_params
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
-from budgetguard.db.evaluation.shop_terms import ShopTerms, pass_params, shape
+from budgetguard.db.evaluation.shop_terms import ShopTerms, mask_params, pass_params, shape
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.maintenance.prune import alerts_pruned_before
 from budgetguard.db.plumbing.chunk_pool import ChunkPool
@@ -36,6 +36,7 @@ from budgetguard.domain.delivery import DeliveryReport
 from budgetguard.domain.errors import Conflict
 from budgetguard.domain.evaluation import ChunkResult, EvaluationReport, Progress
 from budgetguard.domain.period import Month
+from budgetguard.domain.policy import PolicyDefaults
 from budgetguard.domain.shop_clock import MonthPass, month_passes, zone_clock
 from budgetguard.services.database import open_database
 from budgetguard.services.deliveries import Delivery, deliver_queued
@@ -90,22 +91,30 @@ def evaluate_month(
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """An evaluation's universe of thresholds (threshold, bit) and its month passes."""
+    """An evaluation's instant and its month passes, by the zones in use at its start (a shop
+    whose zone changes during the sweep is evaluated by this plan: README "Time zones")."""
 
     at: datetime
-    bits: dict[int, int]
     passes: list[MonthPass]
-
-    @property
-    def universe(self) -> Universe:
-        return tuple(sorted(self.bits.items()))
 
 
 def _plan(connected: Connection, context: Context, at: datetime) -> _Plan:
     settings = context.settings
-    bits = policies.ensure_bits(connected, settings.policy.thresholds)
+    defaults = settings.policy_defaults
+    policies.ensure_bits(connected, defaults.thresholds, settings=defaults.thresholds)
     zones = policies.zones_in_use(connected)
-    return _Plan(at, bits, month_passes(at, settings.timezone, zones))
+    return _Plan(at, month_passes(at, settings.timezone, zones))
+
+
+def _universe(connected: Connection, defaults: PolicyDefaults) -> tuple[Universe, dict[str, Any]]:
+    """The universe of thresholds as the transaction reads it, and the settings' masks over it.
+
+    Each chunk reads it in its own transaction, with the masks of the policies (a bit no policy
+    uses may be reclaimed for another threshold between two chunks: db/catalog/policies); the
+    statements are built once per universe.
+    """
+    bits = policies.ensure_bits(connected, defaults.thresholds, settings=defaults.thresholds)
+    return tuple(sorted(bits.items())), mask_params(defaults, bits)
 
 
 def _evaluate_pass(
@@ -117,7 +126,7 @@ def _evaluate_pass(
 ) -> EvaluationReport:
     """One pass, recorded as its own evaluation."""
     settings = context.settings
-    terms = pass_params(month_pass, settings.policy_defaults, plan.bits)
+    terms = pass_params(month_pass, settings.policy_defaults)
     terms |= forecast_params(min_days=settings.forecast_min_days)
     terms |= recurring_params(month_pass.month.first_day)
     report = transaction(
@@ -168,20 +177,27 @@ def _sweep(
     """Evaluate the pass chunk by chunk, each in its own transaction, on pooled connections."""
     settings, engine = context.settings, context.engine
     zones, every_zone = shape(month_pass)
-    sql = evaluation_sql(
-        plan.universe,
-        engine.dialect.name,
-        narrowed=False,
-        zones=zones,
-        every_zone=every_zone,
-        forecasts=True,
-    )
     month, size = report.month, settings.chunk_size
+
+    def work(connected: Connection, scope: ChunkScope, stamp: Stamp) -> ChunkResult:
+        universe, masks = _universe(connected, settings.policy_defaults)
+        sql = evaluation_sql(
+            universe,
+            engine.dialect.name,
+            narrowed=False,
+            zones=zones,
+            every_zone=every_zone,
+            forecasts=True,
+        )
+        scoped = replace(scope, terms={**scope.terms, **masks})
+        result = evaluate_chunk(connected, sql, scoped, stamp)
+        policies.same_universe(connected, dict(universe))
+        return result
 
     def run(connected: Connection, scope: ChunkScope) -> ChunkResult:
         stamp = Stamp(report.evaluation_id, context.clock(), plan.at)
         return transaction(
-            connected, lambda c: evaluate_chunk(c, sql, scope, stamp), what=f"evaluation of {month}"
+            connected, lambda c: work(c, scope, stamp), what=f"evaluation of {month}"
         )
 
     chunks = transaction(lead, lambda c: records.chunks(c, month, size, terms), what="evaluation")
@@ -193,6 +209,7 @@ def _sweep(
         done = 0
         for chunk in pool.map(run, pool.spread(chunks)):
             report.add(chunk)
+            report.budgets += chunk.created  # counted before the chunk created them
             statistics.wrote(lead, chunk.notifications)
             done = min(done + size, report.budgets)
             if on_progress is not None:

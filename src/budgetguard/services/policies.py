@@ -125,7 +125,7 @@ def _change(
         after = checked(new_policy(before or ShopPolicy()), defaults)
         if changed := policy_changes(before, after):
             now = context.clock()
-            stored.write(connection, shop_id, after, now=now)
+            stored.write(connection, shop_id, after, now=now, settings=defaults.thresholds)
             audit.record(
                 connection, at=now, actor=actor, action=action, shop_id=shop_id, detail=changed
             )

@@ -141,11 +141,15 @@ def _evaluated(
     context: Context, connection: Connection, shop_id: int, month: Month | None, created: bool
 ) -> Saved:
     """Evaluate the shop's budget of `month` if it is the shop's current month on its clock
-    (None: the current one)."""
+    (None: the current one). The caller has locked the shop (and the budget of `month`): the
+    shop's zone is read under the lock, then the current budget is locked, as every writer
+    orders them (db/evaluation/request.py)."""
     defaults, now = context.settings.policy_defaults, context.clock()
     zones = shop_zones(connection, defaults, [shop_id])
     current = Month.containing(now, zones[shop_id])
-    month = current if month is None else month
+    if month is None:
+        month = current
+        lock_budgets(connection, month.first_day, [shop_id])
     queued = None
     if month == current:
         queued = evaluate_budgets(connection, defaults=defaults, zones=zones, now=now)

@@ -76,6 +76,9 @@ def _apply(
     context: Context, connection: Connection, events: Sequence[Located], source: str
 ) -> SpendReport:
     defaults, now = context.settings.policy_defaults, context.clock()
+    # The order of every writer (db/catalog/shops.py): the shops, then budgets by (month, shop);
+    # the shops' zones are read once their rows are locked (db/evaluation/request.py).
+    known = lock_shops(connection, (x.event.shop_id for x in events))
     zones = shop_zones(connection, defaults, (x.event.shop_id for x in events))
     # Each event counts in the month of its instant on its shop's clock.
     months = {
@@ -85,8 +88,6 @@ def _apply(
     touched: dict[Month, set[int]] = defaultdict(set)
     for located in events:
         touched[months[located.event.event_id]].add(located.event.shop_id)
-    # The order of every writer (db/catalog/shops.py): the shops, then budgets by (month, shop).
-    known = lock_shops(connection, (x.event.shop_id for x in events))
     locked = {
         month: lock_budgets(connection, month.first_day, shop_ids & known)
         for month, shop_ids in sorted(touched.items())

@@ -73,6 +73,9 @@ def record_group(*, context: Context, group: Sequence[Single]) -> list[Outcome]:
 
 def _apply(context: Context, connection: Connection, group: Sequence[Single]) -> list[Outcome]:
     now = context.clock()
+    # The order of every writer (db/catalog/shops.py): the shops, then budgets by (month, shop);
+    # the shops' zones are read once their rows are locked (db/evaluation/request.py).
+    known = lock_shops(connection, (single.event.shop_id for single in group))
     zones = shop_zones(
         connection, context.settings.policy_defaults, (x.event.shop_id for x in group)
     )
@@ -81,8 +84,6 @@ def _apply(context: Context, connection: Connection, group: Sequence[Single]) ->
     touched: dict[Month, set[int]] = defaultdict(set)
     for single, month in zip(group, months, strict=True):
         touched[month].add(single.event.shop_id)
-    # The order of every writer (db/catalog/shops.py): the shops, then budgets by (month, shop).
-    known = lock_shops(connection, (single.event.shop_id for single in group))
     locked = {
         month: lock_budgets(connection, month.first_day, shop_ids & known)
         for month, shop_ids in sorted(touched.items())

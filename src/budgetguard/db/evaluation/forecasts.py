@@ -26,14 +26,11 @@ from sqlalchemy import (
     Date,
     FromClause,
     Insert,
-    Integer,
     String,
     and_,
     bindparam,
     case,
-    cast,
     exists,
-    func,
     literal,
     null,
     select,
@@ -42,10 +39,9 @@ from sqlalchemy.engine import Connection
 
 from budgetguard.db.catalog.policies import SOFT_LIMIT_MASK
 from budgetguard.db.evaluation.content import labelled, notification_content, now_param
-from budgetguard.db.evaluation.literals import whole
+from budgetguard.db.evaluation.literals import amount, in_scope, whole
 from budgetguard.db.evaluation.predicates import Rules, Universe
 from budgetguard.db.evaluation.shop_terms import ShopTerms
-from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.schema.tables import budgets, forecasts, notifications, shops
 from budgetguard.domain.errors import ConcurrentChange
 from budgetguard.domain.forecast import DAY_SECONDS
@@ -130,21 +126,13 @@ class ForecastSql:
         return case(whens, value=terms.pause_mask(), else_=null())
 
     def _amount(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        if self.shape.dialect == "sqlite":
-            # SQLite holds DECIMAL(10,2) as REAL: compare whole cents as 64-bit integers, which
-            # hold every product below exactly (cents < 10^10, limit <= 340, seconds < 2.7e6).
-            return cast(func.round(column * whole(100)), Integer)
-        return column
+        # As 64-bit integers on SQLite, which hold every product below exactly (cents < 10^10,
+        # limit <= 340, seconds < 2.7e6).
+        return amount(column, self.shape.dialect, integer=True)
 
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         """`column` (a shop id) lies in the scope (as the rules' `covers`)."""
-        bounds = [
-            column > bindparam("after", type_=BigInteger()),
-            column <= bindparam("upto", type_=BigInteger()),
-        ]
-        if self.shape.narrowed:
-            bounds.append(one_of(column, self.shape.dialect, "ids"))
-        return and_(*bounds)
+        return in_scope(column, self.shape.dialect, narrowed=self.shape.narrowed)
 
     def due(self) -> ColumnElement[bool]:
         """A budget row of the scope whose forecast is due now (needs t_budgets and bg_policies

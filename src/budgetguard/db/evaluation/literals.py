@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, case, literal_column
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+)
+
+from budgetguard.db.plumbing.keys import one_of
 
 INT_MAX = 2**31 - 1
 
@@ -26,3 +39,27 @@ def bit_sum(
     for term in terms[1:]:
         total = total + term
     return total
+
+
+def in_scope(column: ColumnElement[int], dialect: str, *, narrowed: bool) -> ColumnElement[bool]:
+    """`column` (a shop id) lies in the scope: `after < id <= upto`, and among `ids` when the
+    scope is `narrowed` (scope.ChunkScope.params)."""
+    bounds = [
+        column > bindparam("after", type_=BigInteger()),
+        column <= bindparam("upto", type_=BigInteger()),
+    ]
+    if narrowed:
+        bounds.append(one_of(column, dialect, "ids"))
+    return and_(*bounds)
+
+
+def amount(
+    column: ColumnElement[Any], dialect: str, *, integer: bool = False
+) -> ColumnElement[Any]:
+    """A DECIMAL(10,2) amount to compare exactly: itself, or on SQLite, which holds it as REAL,
+    its whole cents (REAL holds them exactly); `integer`: cast to a 64-bit integer, for
+    products beyond REAL's exact range (the forecasts')."""
+    if dialect != "sqlite":
+        return column
+    cents = func.round(column * whole(100))
+    return cast(cents, Integer) if integer else cents

@@ -12,7 +12,6 @@ from math import gcd
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Date,
     Integer,
@@ -26,10 +25,9 @@ from sqlalchemy import (
     or_,
 )
 
-from budgetguard.db.evaluation.literals import whole
+from budgetguard.db.evaluation.literals import amount, in_scope, whole
 from budgetguard.db.evaluation.shop_terms import ShopTerms
 from budgetguard.db.evaluation.state import AggregatedState, FiredState, LookedUpState
-from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.schema.tables import budgets
 
 
@@ -70,13 +68,7 @@ class Rules:
 
     def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
         """`column` (a shop id) lies in the scope."""
-        bounds = [
-            column > bindparam("after", type_=BigInteger()),
-            column <= bindparam("upto", type_=BigInteger()),
-        ]
-        if self.narrowed:
-            bounds.append(one_of(column, self.dialect, "ids"))
-        return and_(*bounds)
+        return in_scope(column, self.dialect, narrowed=self.narrowed)
 
     def in_month(self, terms: ShopTerms | None = None) -> ColumnElement[bool]:
         """The budget row is the scope's month's, of a shop in the scope and in the pass (its
@@ -106,10 +98,7 @@ class Rules:
         return case((pause_mask == whole(0), kept), else_=self.threshold_of(pause_mask))
 
     def _amount(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        if self.dialect == "sqlite":
-            # SQLite holds DECIMAL(10,2) as REAL: compare whole cents, which REAL holds exactly.
-            return func.round(column * whole(100))
-        return column
+        return amount(column, self.dialect)
 
     def crossed(self, threshold: int | ColumnElement[int]) -> ColumnElement[bool]:
         """`spent * 100 >= budget * threshold`, exactly (SPEC §3); a threshold known now (not

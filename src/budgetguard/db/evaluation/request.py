@@ -8,8 +8,8 @@ it writes), inserted in the request's transaction, so it exists exactly when the
 changes do.
 
 Why every statement sees the same budgets (what the sweep gets from REPEATABLE READ): the
-request has locked the shop and budget rows first (SELECT … FOR UPDATE) and runs in
-REPEATABLE READ too —
+request has locked the shop rows, then read their zones (`shop_zones`), then locked the budget
+rows (SELECT … FOR UPDATE), and runs in REPEATABLE READ too —
 * PostgreSQL: one snapshot for the transaction, taken by that first locking read; a concurrent
   writer of the same rows (the platform, the sweep, another replica) makes our write fail with
   a serialisation failure, and the request runs again (services/uow.py). Requests for the same
@@ -19,7 +19,9 @@ REPEATABLE READ too —
   version; InnoDB creates the read view at the first plain read, after the locks are held, and
   every INSERT … SELECT and joined UPDATE of the evaluation is a locking read of current rows;
 * SQLite: every transaction is BEGIN IMMEDIATE, so there is one writer at a time.
-The primary key of bg_alerts stays the last line, as for the sweep.
+The primary key of bg_alerts stays the last line, as for the sweep. The universe of
+thresholds is read in the request's transaction and checked again at its end
+(policies.same_universe).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from budgetguard.db.catalog import policies
 from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import change, needs_work
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
-from budgetguard.db.evaluation.shop_terms import pass_params
+from budgetguard.db.evaluation.shop_terms import mask_params, pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
 from budgetguard.db.plumbing.keys import in_parts
 from budgetguard.domain.evaluation import ChunkResult
@@ -68,7 +70,9 @@ def evaluate_budgets(
     stamps what it writes; one row per month evaluated), so the usual request, which changes
     nothing, writes no row there.
     """
-    bits = policies.ensure_bits(connection, defaults.thresholds)
+    # The universe, read in the request's transaction like the masks (policies.same_universe).
+    bits = policies.ensure_bits(connection, defaults.thresholds, settings=defaults.thresholds)
+    masks = mask_params(defaults, bits)
     total = ChunkResult()
     by_zone: dict[str, list[int]] = defaultdict(list)
     for shop_id, zone in zones.items():
@@ -77,12 +81,13 @@ def evaluate_budgets(
         # The pass's shops are told apart here, so its statements need not filter by zone.
         ids = sorted(s for clock in month_pass.clocks for s in by_zone.get(clock.zone, ()))
         if ids:
-            terms = pass_params(month_pass, defaults, bits)
+            terms = pass_params(month_pass, defaults) | masks
             total.add(
                 _evaluate_pass(
                     connection, month_pass=month_pass, bits=bits, terms=terms, ordered=ids, now=now
                 )
             )
+    policies.same_universe(connection, bits)
     return total
 
 

@@ -99,9 +99,12 @@ class ShopTerms:
         return func.coalesce(self._field("timezone"), bindparam("default_zone", type_=String()))
 
     def threshold_mask(self) -> ColumnElement[int]:
-        """The bits of the shop's thresholds (bg_threshold_bits)."""
+        """The bits of the shop's thresholds (bg_threshold_bits), its pause threshold's always
+        among them: a shop's own pause threshold the settings' thresholds do not name (they
+        changed since) still fires, and pauses (domain/policy.resolve shows the same)."""
         default = bindparam("default_mask", type_=BigInteger())
-        return func.coalesce(self._field("threshold_mask"), default)
+        own = func.coalesce(self._field("threshold_mask"), default)
+        return own.op("|")(self.pause_mask()).self_group()
 
     def pause_mask(self) -> ColumnElement[int]:
         """The bit of the shop's pause threshold; 0 for a soft limit."""
@@ -158,18 +161,21 @@ def shape(month_pass: MonthPass) -> tuple[int, bool]:
     return len(month_pass.others), month_pass.every_zone
 
 
-def pass_params(
-    month_pass: MonthPass, defaults: PolicyDefaults, bits: Mapping[int, int]
-) -> dict[str, Any]:
-    """The parameters of every statement of a pass: the settings and the pass's clocks.
+def mask_params(defaults: PolicyDefaults, bits: Mapping[int, int]) -> dict[str, Any]:
+    """The settings' thresholds and pause threshold as masks over `bits`: the universe the
+    transaction read (db/catalog/policies.ensure_bits), which must hold the settings'."""
+    return {
+        "default_mask": mask(bits, defaults.thresholds),
+        "default_pause_mask": pause_mask(bits, defaults.pause_at),
+    }
 
-    `bits` must hold the defaults' thresholds (db/catalog/policies.ensure_bits).
-    """
+
+def pass_params(month_pass: MonthPass, defaults: PolicyDefaults) -> dict[str, Any]:
+    """The parameters of every statement of a pass: the settings and the pass's clocks (the
+    settings' masks aside: `mask_params`, per transaction)."""
     params: dict[str, Any] = {
         "month": month_pass.month.first_day,
         "default_zone": month_pass.default_zone,
-        "default_mask": mask(bits, defaults.thresholds),
-        "default_pause_mask": pause_mask(bits, defaults.pause_at),
         # The resume point of a soft-limit shop's claim made before claims kept theirs.
         "default_pause_at": defaults.pause_at if isinstance(defaults.pause_at, int) else 100,
         "default_language": defaults.language,

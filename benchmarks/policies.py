@@ -133,7 +133,7 @@ def add_policies(engine: Engine, zones: tuple[str, ...], defaults: PolicyDefault
     terms = plan(zones, defaults)
     with engine.begin() as c:
         used = [t for policy in terms.values() for t in policy.thresholds or ()]
-        bits = ensure_bits(c, [*defaults.thresholds, *used])
+        bits = ensure_bits(c, [*defaults.thresholds, *used], settings=defaults.thresholds)
         now = datetime.fromisoformat(AT)
         rows = {residue: to_values(p, bits) | {"updated_at": now} for residue, p in terms.items()}
         names = list(next(iter(rows.values())))

@@ -30,7 +30,7 @@ from budgetguard.db.catalog.policies import ensure_bits
 from budgetguard.db.evaluation.chunk import evaluate_chunk, needs_work
 from budgetguard.db.evaluation.predicates import Universe
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
-from budgetguard.db.evaluation.shop_terms import ShopTerms, pass_params
+from budgetguard.db.evaluation.shop_terms import ShopTerms, mask_params, pass_params
 from budgetguard.db.evaluation.statements import EvaluationSql, evaluation_sql
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
@@ -63,9 +63,9 @@ def measure(url: str, n: int) -> tuple[float, float]:
     (july,) = month_passes(NOW, DEFAULTS.timezone, [])
     with engine.begin() as connection:
         seed_sample(connection)
-        bits = ensure_bits(connection, DEFAULTS.thresholds)
+        bits = ensure_bits(connection, DEFAULTS.thresholds, settings=DEFAULTS.thresholds)
         universe: Universe = tuple(sorted(bits.items()))
-        terms = pass_params(july, DEFAULTS, bits)
+        terms = pass_params(july, DEFAULTS) | mask_params(DEFAULTS, bits)
         sql = evaluation_sql(universe, dialect, narrowed=False)
         # Fire what the sample crosses in July, first.
         scope = ChunkScope(JULY, None, None, terms=terms)

@@ -59,7 +59,8 @@ run: $(READY)
 	@echo; echo "== July 2020: a new month, new budgets =="
 	$(DEMO) check --at 2020-07-01
 	$(DEMO) status --at 2020-07-01
-	@echo; echo "== July 2020, later: nothing changed, nothing is sent twice =="
+	@echo; echo "== July 2020, the 15th: shop 3 on its own terms; nothing is sent twice; forecasts =="
+	$(DEMO) policy set 3 --thresholds 50,60,100 --language de --currency EUR --timezone Europe/Berlin
 	$(DEMO) check --at 2020-07-15
 	@key=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))'); \
 	echo; echo "== budgetguard serve: the HTTP API on the sample database (Ctrl-C stops it) =="; \

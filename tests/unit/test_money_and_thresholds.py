@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from budgetguard.domain.money import format_money, percent_of, unusable_reason
+from budgetguard.domain.money import percent_of, unusable_reason
 from budgetguard.domain.thresholds import ThresholdPolicy, is_crossed
 
 D = Decimal
@@ -41,10 +41,6 @@ def test_a_percent_of_a_zero_budget_is_refused() -> None:
 )
 def test_unusable_rows_are_named(budget: D | None, spent: D | None, reason: str | None) -> None:
     assert unusable_reason(budget=budget, spent=spent) == reason
-
-
-def test_money_is_shown_with_separators_and_cents() -> None:
-    assert format_money(D("1234567.5")) == "1,234,567.50"
 
 
 def test_a_policy_lists_crossed_thresholds_in_order() -> None:

@@ -21,7 +21,8 @@ def percent_of(*, spent: Decimal, budget: Decimal) -> Decimal:
 def unusable_reason(*, budget: Decimal | None, spent: Decimal | None) -> str | None:
     """Return why a budget row cannot be evaluated, or None when it can.
 
-    Mirrors the validity predicate of the set-based evaluator (db/evaluation_sql.py).
+    Mirrors the validity predicate of the set-based evaluator (`Rules.valid`,
+    db/evaluation/predicates.py).
     """
     if budget is None:
         return "the budget amount is missing"
@@ -34,8 +35,3 @@ def unusable_reason(*, budget: Decimal | None, spent: Decimal | None) -> str | N
     if spent < 0:
         return f"the spent amount is negative ({spent})"
     return None
-
-
-def format_money(amount: Decimal) -> str:
-    """Return an amount with thousands separators and two decimals, e.g. `1,234.50`."""
-    return f"{amount.quantize(CENT):,}"

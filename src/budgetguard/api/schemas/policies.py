@@ -92,16 +92,7 @@ class OwnPolicy(BaseModel):
 
     @classmethod
     def of(cls, own: ShopPolicy | None) -> OwnPolicy:
-        policy = own or ShopPolicy()
-        return cls(
-            thresholds=None if policy.thresholds is None else list(policy.thresholds),
-            pause_at=policy.pause_at,
-            timezone=policy.timezone,
-            language=policy.language,
-            currency=policy.currency,
-            forecast=policy.forecast,
-            recurring_budget=policy.recurring_budget,
-        )
+        return cls.model_validate(own or ShopPolicy(), from_attributes=True)
 
 
 class EffectivePolicyOut(BaseModel):
@@ -122,16 +113,7 @@ class EffectivePolicyOut(BaseModel):
 
     @classmethod
     def of(cls, effective: EffectivePolicy) -> EffectivePolicyOut:
-        return cls(
-            thresholds=list(effective.thresholds),
-            pause_at=effective.pause_at,
-            timezone=effective.timezone,
-            language=effective.language,
-            currency=effective.currency,
-            forecast=effective.forecast,
-            recurring_budget=effective.recurring_budget,
-            sources={name: effective.sources[name] for name in FIELDS},
-        )
+        return cls.model_validate(effective, from_attributes=True)
 
 
 class PolicyOut(BaseModel):

@@ -13,8 +13,11 @@ POT     := $(LOCALES)/budgetguard.pot
 PO      := $(wildcard $(LOCALES)/*/LC_MESSAGES/budgetguard.po)
 MO      := $(PO:.po=.mo)
 READY   := $(STAMP) $(MO)
+# axe-core for the browser tests' accessibility checks, from the npm registry when npm is here
+# (without it those checks skip, or fail under BUDGETGUARD_REQUIRE_SERVERS=1).
+AXE     := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: help install catalogs run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune bench-startup bench-policies clean
+.PHONY: help install catalogs run test lint typecheck pytest bench bench-api bench-delivery bench-request bench-prune bench-startup bench-policies bench-history bench-console clean
 
 help:
 	@echo "make run    set up, show budgetguard at work on the sample data (SQLite), then serve it"
@@ -26,7 +29,11 @@ help:
 	@echo "make bench-request  set up, then time a request's evaluation of one budget (seconds)"
 	@echo "make bench-policies  set up, then time the evaluation with per-shop policies against one"
 	@echo "                    global policy (1M shops, three databases: long); ARGS=\"--sizes 20000\""
+	@echo "make bench-history  set up, then time evaluations with and without the spend history"
+	@echo "                    (1M shops, three databases: long); ARGS=\"--sizes 20000 --backends sqlite\""
 	@echo "make bench-prune  set up, then time db prune of 1M spend events under spend load (minutes)"
+	@echo "make bench-console  set up, then time the console's pages over HTTP on 1M shops (PostgreSQL,"
+	@echo "                    MariaDB: minutes); ARGS=\"--paths /,/shops/123 --explain\""
 	@echo "make bench-startup  set up, then time fresh processes of --version and status (a minute);"
 	@echo "                    ARGS=\"--base OTHER_TREE\" times another source tree in the same run"
 
@@ -41,6 +48,10 @@ $(LOCALES)/%/LC_MESSAGES/budgetguard.mo: $(LOCALES)/%/LC_MESSAGES/budgetguard.po
 	$(BIN)/pybabel compile -D budgetguard -d $(LOCALES) -l $* --statistics
 
 install: $(READY)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility checks will skip"; fi
 
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
@@ -63,14 +74,19 @@ run: $(READY)
 	$(DEMO) policy set 3 --thresholds 50,60,100 --language de --currency EUR --timezone Europe/Berlin
 	$(DEMO) check --at 2020-07-15
 	@key=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))'); \
-	echo; echo "== budgetguard serve: the HTTP API on the sample database (Ctrl-C stops it) =="; \
-	echo "URL:     http://$(HOST):$(PORT)   (API documentation: http://$(HOST):$(PORT)/docs)"; \
+	password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	printf '%s\n' "$$password" | $(DEMO) users add demo --role operator >/dev/null || exit 1; \
+	echo; echo "== budgetguard serve: the console and the HTTP API on the sample database (Ctrl-C stops it) =="; \
+	echo "Console: http://$(HOST):$(PORT)/?month=2020-07   sign in as demo, password $$password (an operator)"; \
+	echo "API:     http://$(HOST):$(PORT)/v1   (documentation: http://$(HOST):$(PORT)/docs)"; \
 	echo "API key: $$key"; \
 	echo "Try:     curl -H 'Authorization: Bearer $$key' http://$(HOST):$(PORT)/v1/shops"; \
-	echo "(The sample's months are from 2020: the demo keeps their alerts, BUDGETGUARD_RETAIN_ALERTS_DAYS=0,"; \
-	echo " so that serve's daily prune leaves June and July 2020 evaluable.)"; \
+	echo "(The sample's months are from 2020: the demo keeps their alerts and spend history,"; \
+	echo " BUDGETGUARD_RETAIN_ALERTS_DAYS=0 and _RETAIN_HISTORY_DAYS=0, so that serve's daily prune"; \
+	echo " leaves June and July 2020 evaluable and charted; the console opens on July 2020.)"; \
 	echo; \
 	exec env BUDGETGUARD_API_KEYS="local:$$key" BUDGETGUARD_RETAIN_ALERTS_DAYS=0 \
+	    BUDGETGUARD_RETAIN_HISTORY_DAYS=0 \
 	    $(DEMO) serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
@@ -80,7 +96,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(READY)
+pytest: $(READY) $(AXE)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -103,8 +119,14 @@ bench-prune: $(READY)
 bench-policies: $(READY)
 	$(BIN)/python benchmarks/policies.py $(ARGS)
 
+bench-history: $(READY)
+	$(BIN)/python benchmarks/history.py $(ARGS)
+
 bench-startup: $(READY)
 	$(BIN)/python benchmarks/startup.py $(ARGS)
+
+bench-console: $(READY)
+	$(BIN)/python benchmarks/console_pages.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

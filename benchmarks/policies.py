@@ -44,10 +44,8 @@ Quick sanity (seconds): python benchmarks/policies.py --sizes 2000 --backends sq
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -75,7 +73,7 @@ from budgetguard.domain.policy import (
 )
 from budgetguard.domain.shop_clock import MonthPass, month_passes
 from evaluate import OWN_SRC, add_budgets, analyse, budgetguard_check, build, reset
-from scratch import DEFAULT_SERVERS, scratch_database
+from scratch import DEFAULT_SERVERS, run_each
 
 AT = "2020-06-20T12:00:00+00:00"
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney")
@@ -356,18 +354,14 @@ def main() -> None:
     args = parse_args()
     print(f"servers: {DEFAULT_SERVERS}; load average {os.getloadavg()}", flush=True)
     print(f"at {args.at}: {len(args.passes)} pass(es): {passes_line(args.passes)}", flush=True)
-    rows: list[str] = []
-    with tempfile.TemporaryDirectory() as directory:
-        for backend in args.backends.split(","):
-            for n in args.sizes:
-                with scratch_database(backend, Path(directory)) as url:
-                    result = measure(backend, url, n, args)
-                print(describe(result), flush=True)
-                print("  " + json.dumps(result), flush=True)
-                print("\n".join([HEADER, *report(result)]), flush=True)
-                rows.extend(report(result))
-    if len(rows) > 1:
-        print("\nAll runs:\n" + "\n".join([HEADER, *rows]), flush=True)
+    run_each(
+        args.backends.split(","),
+        args.sizes,
+        lambda backend, url, n: measure(backend, url, n, args),
+        report,
+        header=HEADER,
+        describe=describe,
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from budgetguard.config import Settings
@@ -18,6 +19,11 @@ from support.databases import BACKENDS, scratch_database, server_reason, unavail
 from support.fakes import FakeClock
 from support.platform import Platform, wipe
 from support.world import World
+
+# Hypothesis's per-example deadline (200 ms) is a timing assertion: on a shared, noisy machine a
+# pause of the process fails a pure function's property test. Timing belongs in benchmarks/.
+hypothesis_settings.register_profile("budgetguard", deadline=None)
+hypothesis_settings.load_profile("budgetguard")
 
 
 @pytest.fixture(autouse=True)

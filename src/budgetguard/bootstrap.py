@@ -12,6 +12,8 @@ from budgetguard.domain.clock import Clock, utc_now
 from budgetguard.services.uow import Context
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from budgetguard.notify.channels.base import Channel
     from budgetguard.notify.channels.console import ConsoleChannel
     from budgetguard.services.deliveries import Delivery
@@ -36,6 +38,7 @@ def console_channel(settings: Settings, *, json_lines: bool) -> ConsoleChannel:
         language=settings.language,
         zone=settings.timezone,
         currency=settings.currency,
+        public_url=settings.public_url,
     )
 
 
@@ -66,6 +69,8 @@ def delivery_setup(
         language=settings.language,
         zone=settings.timezone,
         currency=settings.currency,
+        shop_page=shop_page(context),
+        public_url=settings.public_url,
     )
     options = WorkerOptions(
         batch_size=settings.delivery_batch_size,
@@ -81,3 +86,17 @@ def delivery_setup(
         lease=settings.lease,
         max_attempts=settings.delivery_max_attempts,
     )
+
+
+def shop_page(context: Context) -> Callable[[int], str | None] | None:
+    """The maker of a shop's link to its own page, each made at the instant it is called (the
+    send's, on the context's clock); None without BUDGETGUARD_PUBLIC_URL, and then the console's
+    secret is not even read. With it, the secret is read (or made, once) here, at start-up."""
+    if context.settings.public_url is None:
+        return None
+    from budgetguard.services.database import open_database  # noqa: PLC0415
+    from budgetguard.services.shop_links import ShopLinks  # noqa: PLC0415 - itsdangerous
+
+    open_database(context=context)  # one clear error on a database not upgraded yet
+    links = ShopLinks.of(context)
+    return lambda shop_id: links.url(shop_id, context.clock())

@@ -29,7 +29,11 @@ def test_prune_says_what_it_removed_per_table_and_a_dry_run_removes_nothing(db_u
     assert "bg_alerts: removed 0 " in again.out
     assert "bg_deliveries: removed 0 (delivered before " in real.out, "delivered just now"
     assert "bg_forecasts: removed 0 (of months before " in real.out, "the sample has none"
-    assert len(real.out.splitlines()) == 6
+    # The sample's 8 shops have a budget in June and in July: a usage row each, whose day holds
+    # the only spend recorded (no change came on a later day to close it into bg_spend_days).
+    assert "bg_spend_days: removed 0 (of days before " in real.out
+    assert "bg_usage: removed 16 (of months before " in real.out
+    assert len(real.out.splitlines()) == 8
 
 
 def test_a_pruned_month_is_refused_with_one_line(db_url: str) -> None:

@@ -123,7 +123,7 @@ def test_a_crash_between_printing_and_recording_prints_the_page_again_never_skip
 def test_a_notification_with_a_contact_goes_through_the_worker(world: World) -> None:
     _shops(world)
     spec = ContactSpec(ChannelKind.EMAIL, "owner@shop6.example")
-    contact = add_contact(context=world.context, shop_id=6, spec=spec).contact.id
+    contact = add_contact(actor="tests", context=world.context, shop_id=6, spec=spec).contact.id
     world.check("2020-06-30")
 
     assert 6 not in {n.shop_id for n in world.channel.sent}
@@ -144,7 +144,7 @@ def test_a_notification_that_gains_a_contact_while_printed_is_left_to_the_worker
     class AddingAContact(RecordingChannel):
         def deliver(self, batch: Sequence[Notification]) -> dict[int, str]:
             if not self.sent:  # the shop's owner adds a contact while the first page prints
-                add_contact(context=world.context, shop_id=6, spec=spec)
+                add_contact(actor="tests", context=world.context, shop_id=6, spec=spec)
             return dict(super().deliver(batch))
 
     channel = AddingAContact()

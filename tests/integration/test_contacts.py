@@ -29,7 +29,7 @@ EMAIL, WEBHOOK, SLACK = ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.SLAC
 
 def add(world: World, kind: ChannelKind, target: str, secret: str | None = None) -> int:
     spec = ContactSpec(kind, target, secret)
-    return add_contact(context=world.context, shop_id=1, spec=spec).contact.id
+    return add_contact(actor="tests", context=world.context, shop_id=1, spec=spec).contact.id
 
 
 @pytest.fixture
@@ -40,7 +40,9 @@ def shop(world: World) -> World:
 
 def test_a_shop_gets_contacts_of_each_kind(shop: World) -> None:
     add(shop, EMAIL, "Owner@Example.com")
-    added = add_contact(context=shop.context, shop_id=1, spec=ContactSpec(WEBHOOK, PUBLIC_HOOK))
+    added = add_contact(
+        actor="tests", context=shop.context, shop_id=1, spec=ContactSpec(WEBHOOK, PUBLIC_HOOK)
+    )
     add(shop, SLACK, "https://93.184.215.14/services/T000/B000/XXXX")
 
     listed = list_contacts(context=shop.context, shop_id=1)
@@ -64,7 +66,7 @@ def test_a_shop_gets_contacts_of_each_kind(shop: World) -> None:
 def test_adding_a_contact_twice_keeps_one(shop: World) -> None:
     first = add(shop, EMAIL, "owner@example.com")
     again = add_contact(
-        context=shop.context, shop_id=1, spec=ContactSpec(EMAIL, "owner@example.com")
+        actor="tests", context=shop.context, shop_id=1, spec=ContactSpec(EMAIL, "owner@example.com")
     )
     assert (again.contact.id, again.created) == (first, False)
 
@@ -107,7 +109,7 @@ def test_a_command_adding_a_contact_waits_for_a_silent_resolver_no_longer_than_i
     slow = shop.with_settings(contact_lookup_timeout=0.5)
     spec = ContactSpec(WEBHOOK, "https://hook.example/budget")
     with silent_resolver() as silent, pytest.raises(Unacceptable) as refused:
-        add_contact(context=slow.context, shop_id=1, spec=spec, resolver=silent)
+        add_contact(actor="tests", context=slow.context, shop_id=1, spec=spec, resolver=silent)
 
     assert str(refused.value) == (
         "contact refused: hook.example did not resolve within 0.5 s "
@@ -138,6 +140,7 @@ def test_put_replaces_the_set_and_keeps_what_stays(shop: World) -> None:
     add(shop, EMAIL, "drop@example.com")
 
     after = replace_contacts(
+        actor="tests",
         context=shop.context,
         shop_id=1,
         specs=[ContactSpec(EMAIL, "keep@example.com"), ContactSpec(WEBHOOK, PUBLIC_HOOK)],
@@ -156,6 +159,7 @@ def test_put_is_all_or_nothing(shop: World) -> None:
     add(shop, EMAIL, "keep@example.com")
     with pytest.raises(Unacceptable):
         replace_contacts(
+            actor="tests",
             context=shop.context,
             shop_id=1,
             specs=[ContactSpec(EMAIL, "new@example.com"), ContactSpec(EMAIL, "broken")],
@@ -170,7 +174,7 @@ def test_removing_a_contact_buries_what_was_still_to_be_sent_to_it(shop: World) 
         contact = add(local, WEBHOOK, receiver.url(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         local.platform.set_budget(1, "2020-07", "100.00", "60.00")
         local.check("2020-07-31")
-        remove_contact(context=local.context, shop_id=1, contact_id=contact)
+        remove_contact(actor="tests", context=local.context, shop_id=1, contact_id=contact)
         local.clock.advance(timedelta(hours=1))
         local.deliver()
 
@@ -178,7 +182,7 @@ def test_removing_a_contact_buries_what_was_still_to_be_sent_to_it(shop: World) 
     (record,) = list_deliveries(context=local.context)
     assert (record.status, record.last_error) == (Status.DEAD, "the contact was removed")
     with pytest.raises(NotFound):
-        remove_contact(context=local.context, shop_id=1, contact_id=contact)
+        remove_contact(actor="tests", context=local.context, shop_id=1, contact_id=contact)
 
 
 def test_a_removed_contacts_records_never_reach_a_contact_added_after_it(shop: World) -> None:
@@ -191,9 +195,9 @@ def test_a_removed_contacts_records_never_reach_a_contact_added_after_it(shop: W
         contact = add(local, WEBHOOK, first.url(), secret)
         local.platform.set_budget(1, "2020-07", "100.00", "60.00")
         local.check("2020-07-31")
-        remove_contact(context=local.context, shop_id=1, contact_id=contact)
+        remove_contact(actor="tests", context=local.context, shop_id=1, contact_id=contact)
         spec = ContactSpec(WEBHOOK, second.url(), secret)
-        add_contact(context=local.context, shop_id=2, spec=spec)
+        add_contact(actor="tests", context=local.context, shop_id=2, spec=spec)
         local.clock.advance(timedelta(hours=1))
         local.deliver()
 

@@ -32,7 +32,9 @@ def munich(world: World) -> None:
 
 
 def contact(world: World, kind: ChannelKind, target: str, secret: str | None = None) -> None:
-    add_contact(context=world.context, shop_id=2, spec=ContactSpec(kind, target, secret))
+    add_contact(
+        actor="tests", context=world.context, shop_id=2, spec=ContactSpec(kind, target, secret)
+    )
 
 
 def stamp(world: World, **policy: object) -> None:

@@ -211,7 +211,7 @@ def test_a_record_whose_last_attempt_lost_its_worker_ends_dead_not_sent_again(
     _overspend(once)
     once.evaluate("2020-06-30")
     once.deliver(RecordingChannel(fail_all=True))  # dispatches
-    retried = retry_deliveries(context=once.context, ids=[records(once)[0]["id"]])
+    retried = retry_deliveries(actor="tests", context=once.context, ids=[records(once)[0]["id"]])
     assert len(retried.retried) == 1
     now = once.clock.now
     with once.context.engine.begin() as connection:

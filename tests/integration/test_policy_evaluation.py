@@ -291,11 +291,19 @@ def test_a_budget_raise_by_request_resumes_a_soft_limit_shop_below_its_claims_th
     world.clock.now = datetime(2020, 6, 16, tzinfo=UTC)
 
     saved = put_budget(
-        context=world.context, shop_id=1, month=Month(2020, 6), amount=Decimal("100.00")
+        actor="tests",
+        context=world.context,
+        shop_id=1,
+        month=Month(2020, 6),
+        amount=Decimal("100.00"),
     )
     assert saved.queued == ChunkResult(), "90 % still crosses the claim's 80 %"
     saved = put_budget(
-        context=world.context, shop_id=1, month=Month(2020, 6), amount=Decimal("120.00")
+        actor="tests",
+        context=world.context,
+        shop_id=1,
+        month=Month(2020, 6),
+        amount=Decimal("120.00"),
     )
 
     assert saved.queued == ChunkResult(notifications=1, resumed=1), "75 % is below 80 %"

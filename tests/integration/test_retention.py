@@ -139,7 +139,7 @@ def test_prune_removes_what_is_past_its_retention_and_nothing_still_needed(world
     assert _evaluation_rows(world) == recent
     assert report.removed == {
         "deliveries": 2, "notifications": 2, "spend_events": 3, "alerts": 3, "forecasts": 0,
-        "evaluations": june,
+        "evaluations": june, "spend_days": 0, "usage": 3,
     }  # fmt: skip
     with world.context.engine.connect() as connection:
         recorded = connection.execute(select(prunes)).mappings().one()
@@ -207,10 +207,11 @@ def test_a_dry_run_counts_and_removes_nothing(world: World) -> None:
     report = prune_old_rows(context=world.context, dry_run=True)
 
     # June's two delivered notifications were printed straight from the outbox: no record each.
+    # Each June budget's one day of spend is its bg_usage row's own: no later day closed it.
     assert report.removed == {
         "deliveries": 0, "notifications": 2, "spend_events": 3, "alerts": 3, "forecasts": 0,
-        "evaluations": 5,
-    }, "June: three spend requests', a check's and an evaluation's"  # fmt: skip
+        "evaluations": 5, "spend_days": 0, "usage": 3,
+    }, "June: three spend requests', a check's and an evaluation's; each shop's June"  # fmt: skip
     assert len(_keys(world, spend_events, "event_id")) == 4
     assert _keys(world, prunes, "id") == []
 

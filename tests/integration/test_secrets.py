@@ -43,7 +43,7 @@ def overspend(world: World, shop: int) -> None:
 
 def hook(world: World, shop: int, url: str, secret: str = SECRET) -> int:
     spec = ContactSpec(ChannelKind.WEBHOOK, url, secret)
-    return add_contact(context=world.context, shop_id=shop, spec=spec).contact.id
+    return add_contact(actor="tests", context=world.context, shop_id=shop, spec=spec).contact.id
 
 
 def raw_rows(world: World) -> list[dict[str, Any]]:
@@ -65,9 +65,14 @@ def test_with_a_key_no_url_nor_secret_of_a_webhook_or_slack_contact_is_stored_in
     webhook = "https://user:pa55word@93.184.215.14/hook/p4th-t0ken?token=t0ken-in-query"
     slack = "https://hooks.slack.com/services/T000/B000/slacktoken123"
     hook(sealed, 1, webhook)
-    add_contact(context=sealed.context, shop_id=1, spec=ContactSpec(ChannelKind.SLACK, slack))
     add_contact(
-        context=sealed.context, shop_id=1, spec=ContactSpec(ChannelKind.EMAIL, "a@shop.example")
+        actor="tests", context=sealed.context, shop_id=1, spec=ContactSpec(ChannelKind.SLACK, slack)
+    )
+    add_contact(
+        actor="tests",
+        context=sealed.context,
+        shop_id=1,
+        spec=ContactSpec(ChannelKind.EMAIL, "a@shop.example"),
     )
 
     stored = stored_text(sealed)
@@ -90,6 +95,7 @@ def test_a_sealed_webhook_is_found_again_by_its_url_under_every_key(local: World
     first = hook(sealed, 1, url)
 
     again = add_contact(
+        actor="tests",
         context=keyed(local, f"{KEY_B},{KEY_A}").context,
         shop_id=1,
         spec=ContactSpec(ChannelKind.WEBHOOK, url, SECRET),
@@ -119,7 +125,7 @@ def test_a_sealed_slack_url_reaches_its_receiver_whole(local: World) -> None:
         overspend(sealed, 1)
         token_url = slack.url("/services/T0/B0/slacktoken123?channel=budget")
         spec = ContactSpec(ChannelKind.SLACK, token_url)
-        add_contact(context=sealed.context, shop_id=1, spec=spec)
+        add_contact(actor="tests", context=sealed.context, shop_id=1, spec=spec)
 
         sealed.check("2020-07-31")
 
@@ -264,6 +270,8 @@ def test_contacts_are_not_replaced_while_one_of_them_cannot_be_read(local: World
     wanted = [ContactSpec(ChannelKind.WEBHOOK, "https://93.184.215.14/hook", SECRET)]
 
     with pytest.raises(Conflict, match=r"shop 1's contacts \d+ cannot be read"):
-        replace_contacts(context=keyed(local, KEY_A).context, shop_id=1, specs=wanted)
+        replace_contacts(
+            actor="tests", context=keyed(local, KEY_A).context, shop_id=1, specs=wanted
+        )
 
     assert raw_rows(local) == before

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from budgetguard.db.catalog import audit
 from budgetguard.domain.delivery import Status
 from budgetguard.domain.recipients import ChannelKind
 from budgetguard.services.contacts import ContactSpec, add_contact, list_contacts
@@ -37,7 +38,7 @@ def overspend(world: World, shop: int = 1, name: str | None = None) -> None:
 
 def hook(world: World, shop: int, receiver: WebhookReceiver, path: str = "/hook") -> int:
     spec = ContactSpec(ChannelKind.WEBHOOK, receiver.url(path), SECRET)
-    return add_contact(context=world.context, shop_id=shop, spec=spec).contact.id
+    return add_contact(actor="tests", context=world.context, shop_id=shop, spec=spec).contact.id
 
 
 def deliver_later(world: World, *, hours: int = 2) -> None:
@@ -129,10 +130,17 @@ def test_an_operator_can_retry_a_dead_delivery(local: World) -> None:
         stubborn.check("2020-07-31")
         dead = only_record(stubborn)
 
-        report = retry_deliveries(context=stubborn.context, ids=[dead.id, 999_999])
+        report = retry_deliveries(actor="tests", context=stubborn.context, ids=[dead.id, 999_999])
         stubborn.deliver()
 
     assert (report.retried, report.unknown) == ([dead.id], [999_999])
+    with stubborn.context.engine.connect() as connection:
+        entry, *_earlier = audit.of_shop(connection, 1)  # newest first
+    assert (entry.actor, entry.action, entry.detail) == (
+        "tests",
+        "delivery.retried",
+        {"delivery_id": dead.id, "was": "dead"},
+    )
     assert [r.answer for r in receiver.received] == [500, 200]
     assert only_record(stubborn).status is Status.DELIVERED
 
@@ -239,7 +247,7 @@ def test_a_private_target_is_refused_at_send_time_too(local: World, host: str) -
     with webhook_receiver(WebhookReceiver(secret=SECRET)) as receiver:
         overspend(local)
         spec = ContactSpec(ChannelKind.WEBHOOK, f"https://{host}:{receiver.port}/hook", SECRET)
-        add_contact(context=local.context, shop_id=1, spec=spec)
+        add_contact(actor="tests", context=local.context, shop_id=1, spec=spec)
         guarded = local.with_settings(webhook_allow_private=False)
         guarded.check("2020-07-31")
 

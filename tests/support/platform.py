@@ -9,6 +9,14 @@ from decimal import Decimal
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from budgetguard.db.schema.console_tables import (
+    ended_sessions,
+    sign_in_failures,
+    signing_keys,
+    spend_days,
+    usage,
+    users,
+)
 from budgetguard.db.schema.tables import (
     alerts,
     audit,
@@ -28,6 +36,12 @@ from budgetguard.db.schema.tables import (
 from budgetguard.domain.period import Month
 
 ALL_TABLES = (
+    ended_sessions,
+    users,
+    signing_keys,
+    sign_in_failures,
+    spend_days,
+    usage,
     audit,
     forecasts,
     policies,

@@ -29,6 +29,7 @@ from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.notify.channels.guard import Resolver
 from budgetguard.server.http import server_config
 from budgetguard.services.uow import Context
+from budgetguard.web.app import create_app
 from support.cli import cli_env, command
 
 KEY = "test-key-0123456789abcdef"
@@ -78,10 +79,12 @@ class ThreadServer:
 
 
 @contextmanager
-def thread_server(settings: Settings) -> Iterator[ThreadServer]:
-    """A server of its own for a test of the HTTP layer, on an in-memory SQLite database."""
+def thread_server(settings: Settings, *, console: bool = True) -> Iterator[ThreadServer]:
+    """A server of its own for a test of the HTTP layer, on an in-memory SQLite database: the
+    whole application `serve` runs, or the API alone (`console=False`)."""
     context = Context(settings, make_engine("sqlite://"))
-    server = ThreadServer(create_api(_runtime(context, Bell())), settings)
+    build = create_app if console else create_api
+    server = ThreadServer(build(_runtime(context, Bell())), settings)
     try:
         yield server
     finally:
@@ -94,7 +97,7 @@ class SharedServer(ThreadServer):
 
     def __init__(self) -> None:
         idle = Context(Settings(), make_engine("sqlite://"))  # never asked: each test sets its own
-        super().__init__(create_api(_runtime(idle, Bell())), idle.settings)
+        super().__init__(create_app(_runtime(idle, Bell())), idle.settings)
         self._idle = self.api.state.runtime
 
     @contextmanager

@@ -11,6 +11,7 @@ from budgetguard import __version__
 from budgetguard.api import problems
 from budgetguard.api.body_limit import BodyLimit
 from budgetguard.api.dependencies import Runtime
+from budgetguard.api.docs import install_docs
 from budgetguard.api.openapi_cache import serve_openapi_from_cache
 from budgetguard.api.query_keys import QueryKeyRefusal
 from budgetguard.api.routes import health, v1
@@ -36,9 +37,13 @@ def create_api(runtime: Runtime, *, lifespan: Lifespan | None = None) -> FastAPI
         # A path with a trailing slash is 404, not a redirect: Starlette builds the redirect's
         # Location from the client's Host header.
         redirect_slashes=False,
+        # Served by install_docs from the package, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     api.state.runtime = runtime
     serve_openapi_from_cache(api)
+    install_docs(api)
     problems.install(api)
     api.include_router(health)
     api.include_router(v1)

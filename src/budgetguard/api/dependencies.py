@@ -62,6 +62,8 @@ class Runtime:
     resolver: Resolver = field(default=system_resolver)
     """Looks up the hosts of contacts being added (the system's; tests give a silent one)."""
     readiness: Readiness = field(default_factory=Readiness)
+    caches: dict[str, object] = field(default_factory=dict)
+    """What the web console keeps for this runtime's life (its signing secret, its counts)."""
     spend_group: SpendBatcher = field(init=False)
     """The group commit of single spend events, for this runtime's context as it is now."""
 
@@ -104,3 +106,12 @@ async def caller(
 Wired = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[str, Depends(caller)]
 """The name of the caller's API key (the /v1 router has checked it already)."""
+
+
+async def actor(name: Caller) -> str:
+    """The caller as the audit trail names it: `api:<key name>`."""
+    return f"api:{name}"
+
+
+Actor = Annotated[str, Depends(actor)]
+"""Who acts through the API, for the audit trail."""

@@ -77,8 +77,8 @@ def problem(
 
 def install(api: FastAPI) -> None:
     """Register every error mapping on `api`."""
-    api.add_exception_handler(RequestValidationError, _invalid)
-    api.add_exception_handler(HTTPException, _http)
+    api.add_exception_handler(RequestValidationError, invalid_problem)
+    api.add_exception_handler(HTTPException, http_problem)
     api.add_exception_handler(Unauthorized, _unauthorized)
     api.add_exception_handler(Refusal, _refused)
     api.add_exception_handler(EvaluationBusy, _busy)
@@ -89,14 +89,20 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(Exception, _internal)
 
 
-async def _invalid(_request: Request, error: Exception) -> JSONResponse:
+async def invalid_problem(_request: Request, error: Exception) -> JSONResponse:
+    """A request that failed validation as a problem response (422; 400 for malformed JSON)."""
     if not isinstance(error, RequestValidationError):  # registered for RequestValidationError only
         raise error
-    problems = [_field_problem(item) for item in error.errors()]
+    problems = field_problems(error)
     if any(item.get("type") == "json_invalid" for item in error.errors()):
         return problem(400, "The body is not valid JSON.", kind="malformed-json", errors=problems)
     detail = "; ".join(f"{p.field}: {p.reason}" for p in problems[:20])
     return problem(422, detail, kind="invalid", errors=problems)
+
+
+def field_problems(error: RequestValidationError) -> list[FieldProblem]:
+    """What is wrong with each field of a request that failed validation."""
+    return [_field_problem(item) for item in error.errors()]
 
 
 def _field_problem(item: Any) -> FieldProblem:
@@ -114,7 +120,8 @@ def _field_problem(item: Any) -> FieldProblem:
     return FieldProblem(name or "body", reason)
 
 
-async def _http(_request: Request, error: Exception) -> JSONResponse:
+async def http_problem(_request: Request, error: Exception) -> JSONResponse:
+    """An HTTP error (404, 405, …) as a problem response."""
     if not isinstance(error, HTTPException):  # registered for HTTPException only
         raise error
     detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "")

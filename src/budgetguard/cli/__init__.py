@@ -34,6 +34,7 @@ COMMANDS = {
     "contacts": "budgetguard.cli.contacts:contacts_app",
     "policy": "budgetguard.cli.policies:policy_app",
     "deliveries": "budgetguard.cli.deliveries:deliveries_app",
+    "users": "budgetguard.cli.users:users_app",
 }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from budgetguard.cli.lazy import command_group
-from budgetguard.cli.options import JsonOption, ShopArgument
+from budgetguard.cli.options import JsonOption, ShopArgument, actor
 from budgetguard.cli.output import cell, contact_json, json_line, new_table, print_table
 from budgetguard.domain.errors import ConfigError
 from budgetguard.domain.ids import LARGEST_BIG_ID
@@ -43,7 +43,7 @@ def contacts_add(
     kind, target = given[0]
     with ctx.obj.context() as context:
         added = contacts.add_contact(
-            context=context, shop_id=shop, spec=ContactSpec(kind, target, secret)
+            context=context, shop_id=shop, spec=ContactSpec(kind, target, secret), actor=actor()
         )
     contact = added.contact
     verb = "Added" if added.created else "Enabled"
@@ -84,5 +84,5 @@ def contacts_remove(
 ) -> None:
     """Remove a contact; what was still to be delivered to it ends dead, unsent."""
     with ctx.obj.context() as context:
-        contacts.remove_contact(context=context, shop_id=shop, contact_id=contact)
+        contacts.remove_contact(context=context, shop_id=shop, contact_id=contact, actor=actor())
     typer.echo(f"Removed contact {contact} of shop {shop}.")

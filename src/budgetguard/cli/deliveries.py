@@ -9,7 +9,7 @@ import typer
 
 from budgetguard.bootstrap import console_channel, delivery_setup
 from budgetguard.cli.lazy import command_group
-from budgetguard.cli.options import JsonOption
+from budgetguard.cli.options import JsonOption, actor
 from budgetguard.cli.output import (
     delivery_json,
     json_line,
@@ -109,7 +109,7 @@ def deliveries_retry(
 ) -> None:
     """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
     with ctx.obj.context() as context:
-        report = deliveries.retry_deliveries(context=context, ids=ids)
+        report = deliveries.retry_deliveries(context=context, ids=ids, actor=actor())
     if report.retried:
         typer.echo("Due again: " + ", ".join(str(i) for i in report.retried))
     for record, state in sorted(report.left.items()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,3 +65,11 @@ def instant(at: str | None, context: Context) -> datetime:
         return parse_instant(at, context.settings.zone)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="'--at'") from None
+
+
+def actor() -> str:
+    """Who runs the command, for the audit trail: `cli:<os user>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in the environment or the password database
+        return "cli:unknown"

@@ -173,6 +173,8 @@ PRUNED = {
     "alerts": ("bg_alerts", "of months before"),
     "forecasts": ("bg_forecasts", "of months before"),
     "evaluations": ("bg_evaluations", "begun before"),
+    "spend_days": ("bg_spend_days", "of days before"),
+    "usage": ("bg_usage", "of months before"),
 }
 
 

@@ -3,14 +3,13 @@ forecast and recurring budget; every field it leaves unset falls back to the set
 
 from __future__ import annotations
 
-import getpass
 import sys
 from typing import Annotated, Any
 
 import typer
 
 from budgetguard.cli.lazy import command_group
-from budgetguard.cli.options import JsonOption, ShopArgument
+from budgetguard.cli.options import JsonOption, ShopArgument, actor
 from budgetguard.cli.output import cell, json_line, new_table, print_table
 from budgetguard.domain.audit import json_value
 from budgetguard.domain.errors import ConfigError
@@ -124,14 +123,6 @@ def policy_clear(
     with ctx.obj.context() as context:
         shown = policies.clear_policy(context=context, shop_id=shop, fields=names, actor=actor())
     _print(shown)
-
-
-def actor() -> str:
-    """Who runs the command, for the audit trail: `cli:<os user>`."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no login name in the environment or the password database
-        return "cli:unknown"
 
 
 def policy_json(shown: ShownPolicy) -> dict[str, Any]:

@@ -15,6 +15,15 @@ from budgetguard.domain.policy import FIELDS, ShopPolicy
 
 POLICY_SET = "policy.set"
 POLICY_CLEARED = "policy.cleared"
+SHOP_CREATED = "shop.created"
+SHOP_CHANGED = "shop.changed"
+BUDGET_SET = "budget.set"
+CONTACT_ADDED = "contact.added"
+CONTACT_ENABLED = "contact.enabled"
+CONTACT_REMOVED = "contact.removed"
+CONTACTS_REPLACED = "contacts.replaced"
+CONTACTS_REMOVED = "contacts.removed"
+DELIVERY_RETRIED = "delivery.retried"
 
 ACTOR_LIMIT = 128
 """Longest actor stored (`bg_audit.actor`); a longer one is cut."""
@@ -22,7 +31,8 @@ ACTOR_LIMIT = 128
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One change: when, by whom (`cli:<os user>`, `api:<key name>`, `budgetguard`), what."""
+    """One change: when, by whom (`cli:<os user>`, `api:<key name>`, `web:<user>`,
+    `budgetguard`), what."""
 
     id: int
     at: datetime

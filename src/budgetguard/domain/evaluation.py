@@ -25,7 +25,8 @@ class SkippedBudget:
 class ChunkResult:
     """What evaluating some budgets changed: notifications queued (of which `resumed` and
     `forecasts`: the rest are threshold notifications), shops paused and resumed, and the
-    recurring budget rows `created`."""
+    recurring budget rows `created`; and the budget rows whose usage and day's spend it
+    `recorded` (the spend history: no change of state, so results compare without it)."""
 
     notifications: int = 0
     paused: int = 0
@@ -33,6 +34,7 @@ class ChunkResult:
     skipped: list[SkippedBudget] = field(default_factory=list)
     forecasts: int = 0
     created: int = 0
+    recorded: int = field(default=0, compare=False)
 
     def add(self, other: ChunkResult) -> None:
         self.notifications += other.notifications
@@ -40,6 +42,7 @@ class ChunkResult:
         self.resumed += other.resumed
         self.forecasts += other.forecasts
         self.created += other.created
+        self.recorded += other.recorded
         self.skipped.extend(other.skipped)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from budgetguard.domain.links import Link
 from budgetguard.domain.money import percent_of
 from budgetguard.domain.period import Month
 
@@ -50,6 +51,9 @@ class Notification(NamedTuple):
     currency: str | None = None
     evaluated_at: datetime | None = None
     """The instant evaluated (a forecast's projection is computed from it)."""
+    link: Link | None = None
+    """The page its reader may open (domain/links.py): set by delivery for each recipient when
+    the message is sent, never stored; None without BUDGETGUARD_PUBLIC_URL."""
 
     @property
     def percent(self) -> Decimal:

@@ -19,7 +19,17 @@ from budgetguard.domain.period import Month
 # The order a prune goes in: delivery records before their notifications (a notification goes
 # only once it has no record left).
 # Forecasts go with the alerts, by month: both say what a month's evaluation already sent.
-KINDS = ("deliveries", "notifications", "spend_events", "alerts", "forecasts", "evaluations")
+# The spend history goes by day (bg_spend_days) and by whole month (bg_usage).
+KINDS = (
+    "deliveries",
+    "notifications",
+    "spend_events",
+    "alerts",
+    "forecasts",
+    "evaluations",
+    "spend_days",
+    "usage",
+)
 
 PruneProgress = Callable[[str, int], None]
 """Called after each batch with (kind, rows of that kind removed so far); may raise to stop."""
@@ -33,6 +43,7 @@ class Retention:
     delivered_days: int
     alerts_days: int
     evaluations_days: int
+    history_days: int
 
     def all_older_than(self, days: int) -> Retention:
         """The same kinds, each kept `days` days (`db prune --older-than`); 0 still means
@@ -47,6 +58,7 @@ class Retention:
             delivered_days=keep(self.delivered_days),
             alerts_days=keep(self.alerts_days),
             evaluations_days=keep(self.evaluations_days),
+            history_days=keep(self.history_days),
         )
 
     def cutoffs(self, now: datetime, zone: ZoneInfo) -> Cutoffs:
@@ -58,22 +70,31 @@ class Retention:
         alerts_instant = before(self.alerts_days)
         # Alerts go by month: only months that had ended `alerts_days` days ago.
         alerts = None if alerts_instant is None else Month.containing(alerts_instant, zone)
+        # History: the days before the cutoff's date, and the months that ended before it.
+        history = before(self.history_days)
+        history_day = None if history is None else history.astimezone(zone).date()
+        history_month = None if history is None else Month.containing(history, zone).first_day
         return Cutoffs(
             spend_events=before(self.spend_events_days),
             delivered=before(self.delivered_days),
             alerts=None if alerts is None else alerts.first_day,
             evaluations=before(self.evaluations_days),
+            spend_days=history_day,
+            usage=history_month,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Cutoffs:
-    """The instants (and, for alerts, the month) before which rows may go; None: keep all."""
+    """The instants (for alerts and usage, the month; for spend days, the day) before which
+    rows may go; None: keep all."""
 
     spend_events: datetime | None
     delivered: datetime | None
     alerts: date | None
     evaluations: datetime | None
+    spend_days: date | None
+    usage: date | None
 
     def of(self, kind: str) -> datetime | date | None:
         """The cutoff of `kind` (one of KINDS); notifications go with their delivered records."""
@@ -84,6 +105,8 @@ class Cutoffs:
             "alerts": self.alerts,
             "forecasts": self.alerts,
             "evaluations": self.evaluations,
+            "spend_days": self.spend_days,
+            "usage": self.usage,
         }[kind]
 
 

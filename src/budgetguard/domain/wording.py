@@ -138,6 +138,25 @@ def forecast_sentence(notification: Notification, voice: Voice, *, zone: str = "
     )
 
 
+def link_message(notification: Notification, voice: Voice) -> str | None:
+    """Return the sentence leading to the message's link, its `%(url)s` still to fill (an HTML
+    body fills in an anchor); None when the message has no link."""
+    link, _ = notification.link, voice.gettext
+    if link is None:
+        return None
+    if link.console:
+        return _("Open this shop in the console: %(url)s")
+    return _("Follow your budget day by day on your shop's page: %(url)s")
+
+
+def link_sentence(notification: Notification, voice: Voice) -> str | None:
+    """Return the sentence with the message's link, or None when it has none."""
+    message = link_message(notification, voice)
+    if message is None or notification.link is None:
+        return None
+    return message % {"url": notification.link.url}
+
+
 def progress_bar(percent: Decimal, *, width: int = BAR_WIDTH) -> str:
     """Return `[██████████░░░░░░░░░░]` filled to `percent` (capped at full; whole cells)."""
     filled = min(width, max(0, int(percent * width // 100)))

@@ -4,11 +4,12 @@ is no longer configured)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from budgetguard.domain.delivery import CONTACT_REMOVED, Claimed
+from budgetguard.domain.links import Link, console_link
 from budgetguard.domain.notification import Notification
 from budgetguard.domain.recipients import (
     CONSOLE_KEY,
@@ -45,6 +46,11 @@ class RecipientConfig:
     """The platform's time zone: a notification's when it names none (queued before policies)."""
     currency: str | None = None
     """The platform's currency (BUDGETGUARD_CURRENCY): a notification's when it names none."""
+    shop_page: Callable[[int], str | None] | None = None
+    """The link to a shop's own page, made when called (each send: valid its days from then);
+    None, or a None link, without BUDGETGUARD_PUBLIC_URL."""
+    public_url: str | None = None
+    """BUDGETGUARD_PUBLIC_URL: operator channels link the shop's page in the console."""
 
     @property
     def operator_routes(self) -> list[Route]:
@@ -91,15 +97,25 @@ class Recipients:
     def addressed(self, claimed: Claimed) -> Notification:
         """The notification as its recipient reads it: in the platform's language on an operator
         channel, in the shop's on its own contacts (the platform's when it names none); on the
-        platform's clock and in its currency when it names neither (queued before policies)."""
+        platform's clock and in its currency when it names neither (queued before policies);
+        with its link (domain/links.py), made now, when BUDGETGUARD_PUBLIC_URL is set."""
         n = claimed.notification
         shops = not (claimed.recipient == CONSOLE_KEY or is_operator_key(claimed.recipient))
         language = (n.language if shops else None) or self.config.language
         zone = n.timezone or self.config.zone
         currency = n.currency or self.config.currency
-        if (language, zone, currency) == (n.language, n.timezone, n.currency):
+        link = self._link(n.shop_id, shops=shops)
+        if (language, zone, currency, link) == (n.language, n.timezone, n.currency, n.link):
             return n
-        return n._replace(language=language, timezone=zone, currency=currency)
+        return n._replace(language=language, timezone=zone, currency=currency, link=link)
+
+    def _link(self, shop_id: int, *, shops: bool) -> Link | None:
+        """The shop's own page for its contacts, made now; its page in the console for
+        operators; None without BUDGETGUARD_PUBLIC_URL."""
+        if not shops:
+            return console_link(self.config.public_url, shop_id)
+        made = None if self.config.shop_page is None else self.config.shop_page(shop_id)
+        return None if made is None else Link(made)
 
 
 @asynccontextmanager

@@ -18,7 +18,6 @@ import anyio.to_thread
 import uvicorn
 from fastapi import FastAPI
 
-from budgetguard.api.app import create_api
 from budgetguard.api.dependencies import KeyRing, Runtime
 from budgetguard.api.metrics import Metrics
 from budgetguard.bootstrap import build_context, console_channel, delivery_setup
@@ -30,6 +29,7 @@ from budgetguard.server.workers import Workers
 from budgetguard.services.database import open_database
 from budgetguard.services.secrets import seal_clear_contacts
 from budgetguard.services.uow import Context
+from budgetguard.web.app import create_app
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def build_service(context: Context) -> tuple[FastAPI, Workers]:
             if workers.alive():
                 log.warning("stopped waiting for: %s", ", ".join(workers.alive()))
 
-    return create_api(runtime, lifespan=lifespan), workers
+    return create_app(runtime, lifespan=lifespan), workers
 
 
 def run_server(settings: Settings, *, host: str, port: int) -> None:

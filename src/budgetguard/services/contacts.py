@@ -5,13 +5,15 @@ The CLI (`budgetguard contacts …`) and the HTTP API (`/v1/shops/{id}/contacts`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.catalog import audit
 from budgetguard.db.catalog.shops import existing_shops, lock_shops
 from budgetguard.db.outbox import contacts as stored
+from budgetguard.domain import audit as actions
 from budgetguard.domain.errors import Conflict, NotFound
 from budgetguard.domain.recipients import Contact
 from budgetguard.notify.channels.guard import Resolver, system_resolver
@@ -42,9 +44,15 @@ class ReplacedContacts:
 
 
 def add_contact(
-    *, context: Context, shop_id: int, spec: ContactSpec, resolver: Resolver = system_resolver
+    *,
+    context: Context,
+    shop_id: int,
+    spec: ContactSpec,
+    actor: str,
+    resolver: Resolver = system_resolver,
 ) -> AddedContact:
-    """Add a contact to a shop (or enable it again); refuse bad addresses and unknown shops."""
+    """Add a contact to a shop (or enable it again); refuse bad addresses and unknown shops.
+    Audited under `actor` (the contact's address without credentials, never its secret)."""
     open_database(context=context)
     (checked,) = check_contacts_now(
         settings=context.settings, specs=[spec], resolver=resolver
@@ -58,15 +66,23 @@ def add_contact(
         )
         if existing is not None:
             stored.enable_contact(connection, existing.id, secret=checked.secret)
-            return AddedContact(_reloaded(connection, shop_id, existing.id), False, None)
-        contact_id = _insert(connection, context, shop_id, wanted)
-        return AddedContact(_reloaded(connection, shop_id, contact_id), True, generated)
+            added = AddedContact(_reloaded(connection, shop_id, existing.id), False, None)
+        else:
+            contact_id = _insert(connection, context, shop_id, wanted)
+            added = AddedContact(_reloaded(connection, shop_id, contact_id), True, generated)
+        action = actions.CONTACT_ADDED if added.created else actions.CONTACT_ENABLED
+        _audit(connection, context, actor, action, shop_id, detail=_described(added.contact))
+        return added
 
     return write(context, work, what="contact", shops=[shop_id])
 
 
 def replace_contacts(
-    *, context: Context, shop_id: int, specs: CheckedContacts | Sequence[ContactSpec]
+    *,
+    context: Context,
+    shop_id: int,
+    specs: CheckedContacts | Sequence[ContactSpec],
+    actor: str,
 ) -> ReplacedContacts:
     """Make the shop's contacts exactly `specs` (all checked first, unless they were: all or
     nothing).
@@ -96,7 +112,10 @@ def replace_contacts(
             contact_id = _insert(connection, context, shop_id, wanted)
             if secret is not None:
                 generated[contact_id] = secret
-        return ReplacedContacts(stored.shop_contacts(connection, shop_id), generated)
+        after = stored.shop_contacts(connection, shop_id)
+        detail = {"removed": stale, "contacts": [_described(c) for c in after]}
+        _audit(connection, context, actor, actions.CONTACTS_REPLACED, shop_id, detail=detail)
+        return ReplacedContacts(after, generated)
 
     return write(context, work, what="contacts", shops=[shop_id])
 
@@ -122,26 +141,36 @@ def list_contacts(*, context: Context, shop_id: int) -> list[Contact]:
         return stored.shop_contacts(connection, shop_id)
 
 
-def remove_contact(*, context: Context, shop_id: int, contact_id: int) -> None:
+def remove_contact(*, context: Context, shop_id: int, contact_id: int, actor: str) -> None:
     """Remove one of the shop's contacts; its pending deliveries end dead, unsent."""
     open_database(context=context)
 
     def work(connection: Connection) -> None:
-        if not lock_shops(connection, [shop_id]) or not stored.delete_contacts(
+        found = None
+        if lock_shops(connection, [shop_id]):
+            found = next((c for c in stored.shop_contacts(connection, shop_id)
+                          if c.id == contact_id), None)  # fmt: skip
+        if found is None or not stored.delete_contacts(
             connection, shop_id=shop_id, ids=[contact_id]
         ):
             raise NotFound(f"shop {shop_id} has no contact {contact_id}")
+        detail = _described(found)
+        _audit(connection, context, actor, actions.CONTACT_REMOVED, shop_id, detail=detail)
 
     write(context, work, what="contact", shops=[shop_id])
 
 
-def remove_contacts(*, context: Context, shop_id: int) -> int:
+def remove_contacts(*, context: Context, shop_id: int, actor: str) -> int:
     """Remove every contact of the shop; return how many there were."""
     open_database(context=context)
 
     def work(connection: Connection) -> int:
         _lock_shop(connection, shop_id)
-        return stored.delete_contacts(connection, shop_id=shop_id)
+        removed = stored.delete_contacts(connection, shop_id=shop_id)
+        if removed:
+            detail = {"count": removed}
+            _audit(connection, context, actor, actions.CONTACTS_REMOVED, shop_id, detail=detail)
+        return removed
 
     return write(context, work, what="contacts", shops=[shop_id])
 
@@ -164,6 +193,25 @@ def _insert(connection: Connection, context: Context, shop_id: int, spec: Contac
         connection, shop_id=shop_id, kind=spec.kind, target=spec.target, secret=spec.secret,
         now=context.clock(),
     )  # fmt: skip
+
+
+def _described(contact: Contact) -> dict[str, object]:
+    """A contact as the audit trail names it: never a secret or a credential."""
+    return {"contact_id": contact.id, "kind": contact.kind.value, "recipient": contact.shown_target}
+
+
+def _audit(
+    connection: Connection,
+    context: Context,
+    actor: str,
+    action: str,
+    shop_id: int,
+    *,
+    detail: Mapping[str, object],
+) -> None:
+    audit.record(
+        connection, at=context.clock(), actor=actor, action=action, shop_id=shop_id, detail=detail
+    )
 
 
 def _reloaded(connection: Connection, shop_id: int, contact_id: int) -> Contact:

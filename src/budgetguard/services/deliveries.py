@@ -13,7 +13,9 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.catalog import audit
 from budgetguard.db.outbox.deliveries import list_records, retry_records
+from budgetguard.domain.audit import DELIVERY_RETRIED
 from budgetguard.domain.delivery import RETRIABLE, DeliveryRecord, DeliveryReport, Status
 from budgetguard.domain.recipients import CONSOLE_KEY, Recipient, is_operator_key
 from budgetguard.notify.channels.base import Channel
@@ -121,16 +123,32 @@ def list_deliveries(
             connection, status=status, shop_id=shop_id, before_id=before_id,
             limit=max(1, min(limit, LIST_LIMIT)),
         )  # fmt: skip
+    return labelled(records, context=context)
+
+
+def labelled(records: Sequence[DeliveryRecord], *, context: Context) -> list[DeliveryRecord]:
+    """The records with their recipients named for people."""
     operators = context.settings.operator_recipients
     return [replace(r, recipient_label=_label(r, operators)) for r in records]
 
 
-def retry_deliveries(*, context: Context, ids: Sequence[int]) -> RetryReport:
-    """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
+def retry_deliveries(
+    *, context: Context, ids: Sequence[int], actor: str, shop_id: int | None = None
+) -> RetryReport:
+    """Make failed, dead or pending records due now, with a fresh schedule of attempts; each
+    record retried is audited under `actor`. With `shop_id`, only that shop's records: the
+    others are reported unknown, untouched."""
     open_database(context=context)
 
     def work(connection: Connection) -> dict[int, Status]:
-        return retry_records(connection, ids, now=context.clock())
+        now = context.clock()
+        found = retry_records(connection, ids, now=now, shop_id=shop_id)
+        for record, (status, owner) in sorted(found.items()):
+            if status in RETRIABLE:
+                detail = {"delivery_id": record, "was": status.value}
+                audit.record(connection, at=now, actor=actor, action=DELIVERY_RETRIED,
+                             shop_id=owner, detail=detail)  # fmt: skip
+        return {record: status for record, (status, _shop) in found.items()}
 
     found = write(context, work, what="retry")
     retried = [i for i in ids if found.get(i) in RETRIABLE]

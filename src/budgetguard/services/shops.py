@@ -16,16 +16,20 @@ from typing import TypeVar
 
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.catalog import audit
 from budgetguard.db.catalog.shops import (
     budget_months,
     existing_shops,
     lock_budgets,
+    lock_shop_row,
     lock_shops,
     save_budget,
+    save_online,
     save_shop,
 )
 from budgetguard.db.catalog.standings import standings, status_rows
 from budgetguard.db.evaluation.request import evaluate_budgets, shop_zones
+from budgetguard.domain.audit import BUDGET_SET, SHOP_CHANGED, SHOP_CREATED
 from budgetguard.domain.errors import NotFound
 from budgetguard.domain.evaluation import ChunkResult
 from budgetguard.domain.period import Month
@@ -109,26 +113,64 @@ def budget_page(
         return standings(connection, wanted, defaults=context.settings.policy_defaults)
 
 
-def put_shop(*, context: Context, shop_id: int, name: str, online: bool) -> Saved:
-    """Create or replace a shop, then evaluate its current budget (online by hand ends a claim)."""
+def put_shop(*, context: Context, shop_id: int, name: str, online: bool, actor: str) -> Saved:
+    """Create or replace a shop, then evaluate its current budget (online by hand ends a claim).
+    The change is audited under `actor`: each field that changed, from and to."""
 
     def work(connection: Connection) -> Saved:
-        new = not lock_shops(connection, [shop_id])
-        save_shop(connection, shop_id, name=name, online=online, new=new)
-        return _evaluated(context, connection, shop_id, None, new)
+        before = lock_shop_row(connection, shop_id)
+        save_shop(connection, shop_id, name=name, online=online, new=before is None)
+        was = before or {}
+        after = {"name": name, "online": online}
+        changes = {k: {"from": was.get(k), "to": v} for k, v in after.items()
+                   if before is None or was.get(k) != v}  # fmt: skip
+        if changes:
+            audit.record(
+                connection, at=context.clock(), actor=actor, shop_id=shop_id, detail=changes,
+                action=SHOP_CREATED if before is None else SHOP_CHANGED,
+            )  # fmt: skip
+        return _evaluated(context, connection, shop_id, None, before is None)
 
     return _write(context, shop_id, work)
 
 
-def put_budget(*, context: Context, shop_id: int, month: Month, amount: Decimal) -> Saved:
-    """Create or change the shop's budget for `month`; evaluate it now if it is the current one."""
+def set_online(*, context: Context, shop_id: int, online: bool, actor: str) -> Saved:
+    """Set an existing shop online or offline, nothing else of it, then evaluate its current
+    budget (online by hand ends a claim), all under the shop's row lock; audited under `actor`
+    as `shop.changed` with `online` only, when it changed."""
+
+    def work(connection: Connection) -> Saved:
+        before = lock_shop_row(connection, shop_id)
+        if before is None:
+            raise _no_shop(shop_id)
+        if before["online"] != online:
+            save_online(connection, shop_id, online=online)
+            audit.record(
+                connection, at=context.clock(), actor=actor, action=SHOP_CHANGED,
+                shop_id=shop_id, detail={"online": {"from": before["online"], "to": online}},
+            )  # fmt: skip
+        return _evaluated(context, connection, shop_id, None, False)
+
+    return _write(context, shop_id, work)
+
+
+def put_budget(
+    *, context: Context, shop_id: int, month: Month, amount: Decimal, actor: str
+) -> Saved:
+    """Create or change the shop's budget for `month`; evaluate it now if it is the current one.
+    The change is audited under `actor`."""
 
     def work(connection: Connection) -> Saved:
         if not lock_shops(connection, [shop_id]):
             raise _no_shop(shop_id)
-        new = not lock_budgets(connection, month.first_day, [shop_id])
-        save_budget(connection, shop_id, month.first_day, amount=amount, new=new)
-        return _evaluated(context, connection, shop_id, month, new)
+        locked = lock_budgets(connection, month.first_day, [shop_id]).get(shop_id)
+        save_budget(connection, shop_id, month.first_day, amount=amount, new=locked is None)
+        was = None if locked is None or locked.budget is None else str(locked.budget)
+        audit.record(
+            connection, at=context.clock(), actor=actor, action=BUDGET_SET, shop_id=shop_id,
+            detail={"month": str(month), "from": was, "to": str(amount)},
+        )  # fmt: skip
+        return _evaluated(context, connection, shop_id, month, locked is None)
 
     return _write(context, shop_id, work)
 

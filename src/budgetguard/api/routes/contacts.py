@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from starlette.concurrency import run_in_threadpool
 
-from budgetguard.api.dependencies import Wired
+from budgetguard.api.dependencies import Actor, Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.contacts import ContactOut, ContactsIn, ContactsOut
 from budgetguard.domain.ids import LARGEST_BIG_ID, LARGEST_ID
@@ -28,7 +28,9 @@ def list_contacts(*, wired: Wired, shop_id: ShopPath) -> ContactsOut:
 
 
 @router.put("", operation_id="contacts-put", responses=problems(404))
-async def replace_contacts(*, wired: Wired, shop_id: ShopPath, body: ContactsIn) -> ContactsOut:
+async def replace_contacts(
+    *, wired: Wired, actor: Actor, shop_id: ShopPath, body: ContactsIn
+) -> ContactsOut:
     """Make the shop's contacts exactly these (all checked first: all or nothing).
 
     A new webhook without a secret gets one; it is shown in `new_secrets` this once only.
@@ -39,7 +41,11 @@ async def replace_contacts(*, wired: Wired, shop_id: ShopPath, body: ContactsIn)
     settings = wired.context.settings
     checked = await check_contacts(settings=settings, specs=specs, resolver=wired.resolver)
     replaced = await run_in_threadpool(
-        contacts.replace_contacts, context=wired.context, shop_id=shop_id, specs=checked
+        contacts.replace_contacts,
+        context=wired.context,
+        shop_id=shop_id,
+        specs=checked,
+        actor=actor,
     )
     return ContactsOut(
         contacts=[ContactOut.of(c) for c in replaced.contacts],
@@ -48,9 +54,9 @@ async def replace_contacts(*, wired: Wired, shop_id: ShopPath, body: ContactsIn)
 
 
 @router.delete("", operation_id="contacts-delete-all", status_code=204, responses=problems(404))
-def remove_contacts(*, wired: Wired, shop_id: ShopPath) -> Response:
+def remove_contacts(*, wired: Wired, actor: Actor, shop_id: ShopPath) -> Response:
     """Remove every contact of the shop; their pending deliveries end dead, unsent."""
-    contacts.remove_contacts(context=wired.context, shop_id=shop_id)
+    contacts.remove_contacts(context=wired.context, shop_id=shop_id, actor=actor)
     return Response(status_code=204)
 
 
@@ -60,9 +66,12 @@ def remove_contacts(*, wired: Wired, shop_id: ShopPath) -> Response:
 def remove_contact(
     *,
     wired: Wired,
+    actor: Actor,
     shop_id: ShopPath,
     contact_id: Annotated[int, Path(ge=1, le=LARGEST_BIG_ID)],
 ) -> Response:
     """Remove one contact of the shop."""
-    contacts.remove_contact(context=wired.context, shop_id=shop_id, contact_id=contact_id)
+    contacts.remove_contact(
+        context=wired.context, shop_id=shop_id, contact_id=contact_id, actor=actor
+    )
     return Response(status_code=204)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from budgetguard.api.dependencies import Wired
+from budgetguard.api.dependencies import Actor, Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.deliveries import (
     DeliveriesOut,
@@ -46,9 +46,9 @@ def list_deliveries(
 
 
 @router.post("/retry", operation_id="deliveries-retry", responses=problems())
-def retry_deliveries(*, wired: Wired, body: RetryIn) -> RetryOut:
+def retry_deliveries(*, wired: Wired, actor: Actor, body: RetryIn) -> RetryOut:
     """Make failed, dead or pending records due now, with a fresh schedule of attempts."""
-    report = deliveries.retry_deliveries(context=wired.context, ids=body.ids)
+    report = deliveries.retry_deliveries(context=wired.context, ids=body.ids, actor=actor)
     return RetryOut(
         retried=report.retried,
         unknown=report.unknown,

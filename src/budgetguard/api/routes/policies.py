@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from budgetguard.api.dependencies import Caller, Wired
+from budgetguard.api.dependencies import Actor, Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.policies import EffectivePolicyOut, OwnPolicy, PolicyIn, PolicyOut
 from budgetguard.domain.ids import LARGEST_ID
@@ -28,20 +28,20 @@ def get_policy(*, wired: Wired, shop_id: ShopPath) -> PolicyOut:
 
 
 @router.put("", operation_id="policy-put", responses=problems(400, 404, 413))
-def replace_policy(*, wired: Wired, caller: Caller, shop_id: ShopPath, body: PolicyIn) -> PolicyOut:
+def replace_policy(*, wired: Wired, actor: Actor, shop_id: ShopPath, body: PolicyIn) -> PolicyOut:
     """Replace the shop's policy: the fields given are set, every other one is unset.
 
     The whole policy is checked against the settings (the pause threshold must be one of the
     thresholds, or `none`); a refusal (422) names each field at fault and stores nothing.
     """
     shown = policies.replace_policy(
-        context=wired.context, shop_id=shop_id, policy=body.policy(), actor=_actor(caller)
+        context=wired.context, shop_id=shop_id, policy=body.policy(), actor=actor
     )
     return _out(shown)
 
 
 @router.patch("", operation_id="policy-patch", responses=problems(400, 404, 413))
-def merge_policy(*, wired: Wired, caller: Caller, shop_id: ShopPath, body: PolicyIn) -> PolicyOut:
+def merge_policy(*, wired: Wired, actor: Actor, shop_id: ShopPath, body: PolicyIn) -> PolicyOut:
     """Change some fields of the shop's policy: a value sets a field, null unsets it, a field
     left out keeps its value. Checked as PUT is."""
     shown = policies.set_policy(
@@ -49,20 +49,16 @@ def merge_policy(*, wired: Wired, caller: Caller, shop_id: ShopPath, body: Polic
         shop_id=shop_id,
         changes=body.policy(),
         cleared=body.nulled(),
-        actor=_actor(caller),
+        actor=actor,
     )
     return _out(shown)
 
 
 @router.delete("", operation_id="policy-delete", status_code=204, responses=problems(404))
-def clear_policy(*, wired: Wired, caller: Caller, shop_id: ShopPath) -> Response:
+def clear_policy(*, wired: Wired, actor: Actor, shop_id: ShopPath) -> Response:
     """Unset every field of the shop's policy: the settings apply again."""
-    policies.clear_policy(context=wired.context, shop_id=shop_id, actor=_actor(caller))
+    policies.clear_policy(context=wired.context, shop_id=shop_id, actor=actor)
     return Response(status_code=204)
-
-
-def _actor(caller: str) -> str:
-    return f"api:{caller}"
 
 
 def _out(shown: ShownPolicy) -> PolicyOut:

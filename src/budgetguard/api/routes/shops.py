@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from budgetguard.api.dependencies import Runtime, Wired
+from budgetguard.api.dependencies import Actor, Runtime, Wired
 from budgetguard.api.responses import problems
 from budgetguard.api.schemas.common import Page
 from budgetguard.api.schemas.fields import EARLIEST_YEAR, LATEST_YEAR, cursor_id
@@ -68,13 +68,15 @@ def get_shop(shop_id: ShopPath, wired: Wired, month: MonthQuery = None) -> Stand
 
 
 @router.put("/{shop_id}", operation_id="shops-put", responses=problems(400, 409, 413) | _CREATED)
-def put_shop(shop_id: ShopPath, body: ShopIn, wired: Wired, response: Response) -> Standing:
+def put_shop(
+    shop_id: ShopPath, body: ShopIn, wired: Wired, actor: Actor, response: Response
+) -> Standing:
     """Create (201) or replace (200) a shop; its current budget is evaluated at once.
 
     Setting a shop budgetguard paused online by hand ends budgetguard's claim on it (SPEC §3).
     """
     saved = shops.put_shop(
-        context=wired.context, shop_id=shop_id, name=body.name, online=body.online
+        context=wired.context, shop_id=shop_id, name=body.name, online=body.online, actor=actor
     )
     return _saved(wired, saved, response)
 
@@ -104,7 +106,13 @@ def get_budget(shop_id: ShopPath, month: MonthPath, wired: Wired) -> Standing:
     responses=problems(400, 404, 409, 413) | _CREATED,
 )
 def put_budget(
-    shop_id: ShopPath, month: MonthPath, body: BudgetIn, wired: Wired, response: Response
+    *,
+    shop_id: ShopPath,
+    month: MonthPath,
+    body: BudgetIn,
+    wired: Wired,
+    actor: Actor,
+    response: Response,
 ) -> Standing:
     """Create (201, no spend yet) or change (200) the shop's budget for the month.
 
@@ -116,6 +124,7 @@ def put_budget(
         shop_id=shop_id,
         month=_parse_month(month, "month"),
         amount=body.budget,
+        actor=actor,
     )
     return _saved(wired, saved, response)
 

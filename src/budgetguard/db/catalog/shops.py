@@ -70,6 +70,14 @@ def lock_shops(connection: Connection, shop_ids: Iterable[int]) -> set[int]:
     return _each_part(connection, "lock_shops", shop_ids)
 
 
+def lock_shop_row(connection: Connection, shop_id: int) -> dict[str, object] | None:
+    """Lock one shop's row; return its name and online flag, None when there is no such shop."""
+    row = connection.execute(
+        select(shops.c.a_name, shops.c.a_online).where(shops.c.a_id == shop_id).with_for_update()
+    ).first()
+    return None if row is None else {"name": row.a_name, "online": bool(row.a_online)}
+
+
 def existing_shops(connection: Connection, shop_ids: Iterable[int]) -> set[int]:
     """Return which of `shop_ids` exist."""
     return _each_part(connection, "shops", shop_ids)
@@ -112,6 +120,11 @@ def save_shop(connection: Connection, shop_id: int, *, name: str, online: bool, 
             raise _unstorable_name() from error
         raise
     shop_ids_taken_up_to(connection, shop_id)
+
+
+def save_online(connection: Connection, shop_id: int, *, online: bool) -> None:
+    """Set an existing shop's online flag, and nothing else of its row."""
+    connection.execute(update(shops).where(shops.c.a_id == shop_id).values(a_online=online))
 
 
 def _unstorable_name() -> Unacceptable:

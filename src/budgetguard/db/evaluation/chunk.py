@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.evaluation.forecasts import fire_forecasts, forecast_sql
+from budgetguard.db.evaluation.history import history_sql, record_history
 from budgetguard.db.evaluation.recurring import create_recurring_budgets, recurring_sql
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.statements import EvaluationSql
@@ -60,18 +61,20 @@ def evaluate_chunk(
 ) -> ChunkResult:
     """Both halves: what a chunk of the sweep does in its transaction, with the sweep's own
     steps: the month's recurring budget rows first, forecasts last (`findings` finds them due;
-    README "Recurring budgets", "Forecast alerts": requests do neither)."""
+    README "Recurring budgets", "Forecast alerts": requests do neither); and the spend history
+    of the budgets that changed (history.py), as a request's evaluation records it too."""
     params = scope.params() | stamp.params()
     created = create_recurring_budgets(connection, recurring_sql(sql), params)
+    recorded = record_history(connection, history_sql(sql), params)
     skipped: list[SkippedBudget] = []
     if not needs_work(connection, sql, scope, skipped):
         # nothing to change: the common, cheap case
-        return ChunkResult(skipped=skipped, created=created)
+        return ChunkResult(skipped=skipped, created=created, recorded=recorded)
     result = change(connection, sql, scope, stamp)
     if sql.forecasts:
         result.forecasts = fire_forecasts(connection, forecast_sql(sql), params)
         result.notifications += result.forecasts
-    result.created = created
+    result.created, result.recorded = created, recorded
     result.skipped.extend(skipped)
     return result
 

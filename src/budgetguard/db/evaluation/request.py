@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 from budgetguard.db.catalog import policies
 from budgetguard.db.evaluation import records
 from budgetguard.db.evaluation.chunk import change, needs_work
+from budgetguard.db.evaluation.history import history_sql, record_history
 from budgetguard.db.evaluation.scope import ChunkScope, Stamp
 from budgetguard.db.evaluation.shop_terms import mask_params, pass_params
 from budgetguard.db.evaluation.statements import evaluation_sql
@@ -111,6 +112,8 @@ def _evaluate_pass(
         sql = evaluation_sql(universe, dialect, narrowed=narrowed, zones=len(month_pass.others))
         only = part if narrowed else ()
         scope = ChunkScope(month.first_day, part[0] - 1, part[-1], only, terms=terms)
+        history = history_sql(sql)
+        total.recorded += record_history(connection, history, scope.params() | {"at": now})
         if not needs_work(connection, sql, scope, total.skipped):
             continue
         if stamp is None:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from budgetguard.db.plumbing.keys import one_of
 from budgetguard.db.plumbing.types import aware_utc
+from budgetguard.db.schema.console_tables import spend_days, usage
 from budgetguard.db.schema.tables import (
     alerts,
     deliveries,
@@ -86,6 +87,18 @@ def _evaluations(cutoff: datetime | date) -> Prunable:
     return Prunable(evaluations, (evaluations.c.id,), condition, (evaluations.c.started_at,))
 
 
+def _spend_days(cutoff: datetime | date) -> Prunable:
+    # Days before the cutoff's date (domain.retention.Retention.cutoffs), in the day's index.
+    keys = (spend_days.c.shop_id, spend_days.c.month, spend_days.c.day)
+    return Prunable(spend_days, keys, spend_days.c.day < cutoff, (spend_days.c.day,))
+
+
+def _usage(cutoff: datetime | date) -> Prunable:
+    # Whole months, which ended before the history's cutoff.
+    keys = (usage.c.month, usage.c.shop_id)
+    return Prunable(usage, keys, usage.c.month < cutoff, keys)
+
+
 _KINDS: dict[str, Callable[[datetime | date], Prunable]] = {
     "deliveries": _deliveries,
     "notifications": _notifications,
@@ -93,6 +106,8 @@ _KINDS: dict[str, Callable[[datetime | date], Prunable]] = {
     "alerts": _alerts,
     "forecasts": _forecasts,
     "evaluations": _evaluations,
+    "spend_days": _spend_days,
+    "usage": _usage,
 }
 
 
@@ -142,7 +157,8 @@ def start(connection: Connection, *, now: datetime, alerts_before: date | None) 
 
 def finish(connection: Connection, prune_id: int, report: PruneReport, *, now: datetime) -> None:
     """Record what a prune removed, and when it ended."""
-    # bg_prunes counts the kinds it has a column for (forecasts, added later, have none).
+    # bg_prunes counts the kinds it has a column for (forecasts and the spend history, added
+    # later, have none: the report and `db prune`'s output name them).
     counts = {kind: n for kind, n in report.removed.items() if kind in prunes.c}
     connection.execute(
         update(prunes).where(prunes.c.id == prune_id).values(finished_at=now, **counts)

@@ -117,6 +117,7 @@ _CLAIM = (
 _CONTACT_AT = len(_CONTENT) + len(_CLAIM)
 """Where a claimed row's contact columns begin."""
 CONTACTS_REMEMBERED = 4096
+_BY_STATUS = "ix_bg_deliveries_status_id"
 
 
 def _load(connection: Connection, ids: list[int]) -> list[Claimed]:
@@ -179,40 +180,54 @@ def list_records(
     status: Status | None = None,
     shop_id: int | None = None,
     before_id: int | None = None,
+    notification_ids: Sequence[int] | None = None,
     limit: int = 100,
 ) -> list[DeliveryRecord]:
-    """Return delivery records, newest first, `limit` at a time (keyset: ids below `before_id`)."""
+    """Return delivery records, newest first, `limit` at a time (keyset: ids below `before_id`);
+    `notification_ids`: only those notifications' records (read by their unique index)."""
     d, c = deliveries.c, contacts.c
     query = select(deliveries, *contact_columns()).select_from(
         deliveries.outerjoin(contacts, c.id == d.contact_id)
     )
     if status is not None:
         query = query.where(d.status == status.value)
+        if shop_id is None:
+            # MariaDB otherwise reads every record of the status from the newest down to
+            # `before_id` (a `ref` on the status alone): 0.9 s a page deep in 100,000 dead ones.
+            for dialect in ("mysql", "mariadb"):
+                query = query.with_hint(deliveries, f"FORCE INDEX ({_BY_STATUS})", dialect)
     if shop_id is not None:
         query = query.where(d.shop_id == shop_id)
     if before_id is not None:
         query = query.where(d.id < before_id)
-    query = query.order_by(d.id.desc()).limit(limit)
+    order = [d.id.desc()]
+    if notification_ids is not None:
+        # In the unique index's order, so that no planner walks the whole table by id instead.
+        query = query.where(d.notification_id.in_(list(notification_ids)))
+        order = [d.notification_id.desc(), *order]
+    query = query.order_by(*order).limit(limit)
     keyring = keyring_of(connection)
     return [_record(row, keyring) for row in connection.execute(query)]
 
 
 def retry_records(
-    connection: Connection, ids: Sequence[int], *, now: datetime
-) -> dict[int, Status]:
-    """Make the failed, dead or pending records among `ids` due now with a fresh schedule.
+    connection: Connection, ids: Sequence[int], *, now: datetime, shop_id: int | None = None
+) -> dict[int, tuple[Status, int]]:
+    """Make the failed, dead or pending records among `ids` (of shop `shop_id` only, if given)
+    due now with a fresh schedule.
 
-    Return the status each found record had before; delivered and delivering ones stay as they
-    are (a retry never duplicates a delivery in flight).
+    Return the status each found record had before, and its shop; delivered and delivering ones
+    stay as they are (a retry never duplicates a delivery in flight).
     """
     d = deliveries.c
+    query = select(d.id, d.status, d.shop_id).where(d.id.in_(list(ids)))
+    if shop_id is not None:
+        query = query.where(d.shop_id == shop_id)
     found = {
-        row.id: Status(row.status)
-        for row in connection.execute(
-            select(d.id, d.status).where(d.id.in_(list(ids))).with_for_update()
-        )
+        row.id: (Status(row.status), row.shop_id)
+        for row in connection.execute(query.with_for_update())
     }
-    retriable = [i for i, s in found.items() if s in RETRIABLE]
+    retriable = [i for i, (s, _shop) in found.items() if s in RETRIABLE]
     if retriable:
         connection.execute(
             update(deliveries)

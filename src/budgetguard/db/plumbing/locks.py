@@ -18,6 +18,7 @@ LOCK_NAME = "budgetguard.evaluate"
 PRUNE_LOCK_NAME = "budgetguard.prune"
 _POLL_SECONDS = 0.2
 _MYSQL_WAIT_SECONDS = 1
+_MYSQL_NAME_LIMIT = 64
 Busy = Callable[[float], BudgetguardError]
 """Makes the error raised when the lock stayed taken for the timeout (seconds)."""
 
@@ -60,6 +61,7 @@ def session_lock(
         _acquire_postgres(connection, key, timeout, busy)
         release = select(func.pg_advisory_unlock(key))
     else:
+        name = _mysql_name(connection, name)
         _acquire_mysql(connection, name, timeout, busy)
         release = select(func.release_lock(name))
     try:
@@ -68,6 +70,17 @@ def session_lock(
         if not connection.invalidated:
             connection.execute(release)
             connection.commit()
+
+
+def _mysql_name(connection: Connection, name: str) -> str:
+    """The lock's name on this database: GET_LOCK's names are the server's, not a database's
+    (PostgreSQL's advisory locks are per database), and two budgetguards on two databases of
+    one server must not wait for each other. At most 64 characters, as MySQL requires."""
+    database = connection.engine.url.database or ""
+    full = f"{name}.{database}"
+    if len(full) <= _MYSQL_NAME_LIMIT:
+        return full
+    return f"{name}.{hashlib.blake2b(database.encode(), digest_size=12).hexdigest()}"
 
 
 def _acquire_postgres(connection: Connection, key: int, timeout: float, busy: Busy) -> None:

@@ -1,4 +1,5 @@
-"""The platform's two tables (SPEC §2) and budgetguard's own tables beside them.
+"""The platform's two tables (SPEC §2) and budgetguard's own tables beside them (the console's
+are in console_tables.py, registered on the same metadata).
 
 budgetguard never alters a platform column. Its own tables hold no foreign keys to the platform's,
 so the platform can delete a shop exactly as before.
@@ -14,8 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
-    Numeric,
     String,
     Table,
     Text,
@@ -24,19 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 
 from budgetguard.db.plumbing.types import UtcDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "pk": "pk_%(table_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    }
-)
-
-# SQLite only autoincrements an INTEGER PRIMARY KEY.
-Id = BigInteger().with_variant(Integer(), "sqlite")
-Money = Numeric(10, 2)
+from budgetguard.db.schema import console_tables  # noqa: F401 - its tables join the metadata
+from budgetguard.db.schema.metadata import Id, Money, metadata
 
 # --- the platform's tables (created only where they do not exist yet) --------------------------
 
@@ -135,6 +123,8 @@ notifications = Table(
     # Due work only: delivered and dead notifications have no next attempt (NULL).
     Index("ix_bg_notifications_next_attempt_at_id", "next_attempt_at", "id"),
     Index("ix_bg_notifications_created_at", "created_at"),
+    # A shop's notifications, newest first: the console's shop pages (migration 0009).
+    Index("ix_bg_notifications_shop_id_id", "shop_id", "id"),
 )
 
 # Spend events received by the HTTP API: the key of each one's idempotency, and its audit trail.

@@ -4,7 +4,8 @@ A shop's name comes from the platform's table as it was written: the readable li
 control characters escaped (domain/text.py), so a name cannot clear the screen or forge a line.
 
 The console speaks the platform's language (BUDGETGUARD_LANGUAGE), whatever the shop's: it is the
-operators' channel. JSON Lines stay language-neutral.
+operators' channel. JSON Lines stay language-neutral. With BUDGETGUARD_PUBLIC_URL, each line ends
+with the shop's page in the console, and each JSON object has it as `shop_url`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from budgetguard.domain.links import console_link
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.text import readable, safe_json
-from budgetguard.domain.wording import Voice, outcome, projection
+from budgetguard.domain.wording import Voice, link_sentence, outcome, projection
 from budgetguard.notify.channels.voice import voice
 
 
@@ -36,6 +38,7 @@ def as_json(notification: Notification) -> dict[str, Any]:
         "date": notification.evaluated_on.isoformat(),
         "created_at": notification.created_at.isoformat(),
         **_forecast_fields(notification),
+        **({"shop_url": notification.link.url} if notification.link else {}),
     }
 
 
@@ -65,10 +68,11 @@ def as_line(notification: Notification, speaking: Voice | None = None) -> str:
     }
     line = f"{n.evaluated_on.isoformat()}  #{n.id} {head} — {outcome(n, speaking)}"
     if n.kind is Kind.RESUMED:
-        return line + " — " + _("shop back online")
-    if n.action is Action.PAUSED:
-        return line + " — " + _("shop paused")
-    return line
+        line += " — " + _("shop back online")
+    elif n.action is Action.PAUSED:
+        line += " — " + _("shop paused")
+    link = link_sentence(n, speaking)
+    return line if link is None else f"{line} — {link}"
 
 
 class ConsoleChannel:
@@ -84,14 +88,17 @@ class ConsoleChannel:
         language: str = "en",
         zone: str = "UTC",
         currency: str | None = None,
+        public_url: str | None = None,
     ) -> None:
         """`language`, `zone`, `currency`: the platform's (a notification queued before policies
-        names no zone or currency: the platform's are its)."""
+        names no zone or currency: the platform's are its); `public_url`: the console's, whose
+        page of the shop each line links (none: no link)."""
         self._stream = stream
         self._json_lines = json_lines
         self._language = language
         self._zone = zone
         self._currency = currency
+        self._public_url = public_url
 
     def deliver(self, batch: Sequence[Notification]) -> Mapping[int, str]:
         render = self._render_json if self._json_lines else self._render_line
@@ -112,8 +119,9 @@ class ConsoleChannel:
 
     def _completed(self, notification: Notification) -> Notification:
         n = notification
-        if n.timezone is None or n.currency is None:
+        link = console_link(self._public_url, n.shop_id)
+        if n.timezone is None or n.currency is None or link is not None:
             return n._replace(
-                timezone=n.timezone or self._zone, currency=n.currency or self._currency
+                timezone=n.timezone or self._zone, currency=n.currency or self._currency, link=link
             )
         return n

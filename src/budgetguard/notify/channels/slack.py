@@ -1,5 +1,6 @@
-"""Slack incoming webhooks: a short message with the shop, month, percent, a bar, the action, in
-the notification's language (its recipient's, notify/recipients.py)."""
+"""Slack incoming webhooks: a short message with the shop, month, percent, a bar, the action, and
+the link to the shop's page when there is one, in the notification's language (its recipient's,
+notify/recipients.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import json
 
 from budgetguard.domain.notification import Kind, Notification
 from budgetguard.domain.recipients import Recipient
-from budgetguard.domain.wording import action_taken, forecast_sentence, outcome, progress_bar
+from budgetguard.domain.wording import (
+    action_taken,
+    forecast_sentence,
+    link_message,
+    outcome,
+    progress_bar,
+)
 from budgetguard.notify.channels.http import HttpClient
 from budgetguard.notify.channels.voice import voice
 
@@ -34,11 +41,16 @@ def slack_text(notification: Notification, *, zone: str = "UTC") -> str:
         "budget": speaking.money(n.budget),
     }
     last = forecast_sentence(n, speaking, zone=zone) if n.kind is Kind.FORECAST else None
-    return (
+    text = (
         f"{head}\n"
         f"`{progress_bar(n.percent)}` {speaking.percent(n.percent)} ({spent})\n"
         f"{last or action_taken(n, speaking)}"
     )
+    link = link_message(n, speaking)
+    if link is None or n.link is None:
+        return text
+    # <url> is Slack's own link markup: the URL stays whole, whatever the sentence around it.
+    return text + "\n" + _escape(link) % {"url": f"<{_escape(n.link.url)}>"}
 
 
 class SlackTransport:

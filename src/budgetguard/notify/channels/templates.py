@@ -21,10 +21,18 @@ from typing import Any
 import jinja2
 
 from budgetguard.domain.errors import ConfigError
+from budgetguard.domain.links import Link
 from budgetguard.domain.notification import Action, Kind, Notification
 from budgetguard.domain.period import Month
 from budgetguard.domain.policy import LANGUAGES
-from budgetguard.domain.wording import action_taken, headline, progress_bar, projection, subject
+from budgetguard.domain.wording import (
+    action_taken,
+    headline,
+    link_message,
+    progress_bar,
+    projection,
+    subject,
+)
 from budgetguard.notify.channels.voice import Voice, voice
 
 BUILT_IN = Path(__file__).parent / "templates"
@@ -71,7 +79,19 @@ def context(notification: Notification, *, zone: str = "UTC") -> dict[str, Any]:
         "bar": progress_bar(n.percent),
         "runs_out_on": speaking.date(seen.runs_out_on) if seen else None,
         "month_end_percent": speaking.percent(seen.month_end_percent) if seen else None,
+        **_link(n, speaking),
     }
+
+
+def _link(notification: Notification, speaking: Voice) -> dict[str, str | None]:
+    """The link's sentence whole (`link_text`), and around its URL (`link_before`, `shop_url`,
+    `link_after`: the HTML body makes an anchor of the URL); all None without a link."""
+    message, link = link_message(notification, speaking), notification.link
+    if message is None or link is None:
+        return dict.fromkeys(("shop_url", "link_text", "link_before", "link_after"))
+    before, _, after = (message % {"url": "\0"}).partition("\0")
+    return {"shop_url": link.url, "link_text": before + link.url + after,
+            "link_before": before, "link_after": after}  # fmt: skip
 
 
 class Templates:
@@ -147,4 +167,5 @@ _SAMPLES = (
         evaluated_at=datetime(2020, 7, 10, 12, tzinfo=UTC),
         timezone="Europe/Berlin",
     ),
+    _SAMPLE._replace(link=Link("https://budgets.example/s/sample-token")),
 )

@@ -37,7 +37,8 @@ def webhook_id(notification: Notification) -> str:
 def payload(notification: Notification) -> dict[str, Any]:
     """Return the webhook's JSON body: SPEC §4's fields, decimals as strings, the currency; a
     forecast's projection; and, in the notification's language, `summary` (the subject line),
-    `message` (its first sentence) and `action_text` for people."""
+    `message` (its first sentence) and `action_text` for people; `shop_url`, the page of the
+    shop its reader may open, when there is one (BUDGETGUARD_PUBLIC_URL)."""
     n = notification
     data: dict[str, Any] = {
         "notification_id": n.id,
@@ -62,6 +63,8 @@ def payload(notification: Notification) -> dict[str, Any]:
     data["summary"] = subject(n, speaking)
     data["message"] = headline(n, speaking)
     data["action_text"] = action_taken(n, speaking)
+    if n.link is not None:  # BUDGETGUARD_PUBLIC_URL is set: the shop's page (README)
+        data["shop_url"] = n.link.url
     return {
         "type": EVENT_TYPES[n.kind],
         "version": PAYLOAD_VERSION,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from budgetguard.db.schema.tables import metadata
+from budgetguard.db.schema import tables  # noqa: F401 - every table joins the metadata
+from budgetguard.db.schema.metadata import metadata
 
 config = context.config
 

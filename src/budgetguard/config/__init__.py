@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from budgetguard import DEFAULT_DATABASE_URL
+from budgetguard.config.console import ConsoleSettings
 from budgetguard.db.plumbing.sealing import NO_KEYS, Keyring
 from budgetguard.domain.api_keys import parse_api_keys
 from budgetguard.domain.errors import ConfigError
@@ -29,7 +30,7 @@ from budgetguard.domain.thresholds import ThresholdPolicy
 from budgetguard.notify.channels.addresses import SmtpServer, normalize_email, parse_smtp_url
 
 
-class Settings(BaseSettings):
+class Settings(ConsoleSettings, BaseSettings):
     """Every setting, with its default. The README documents each one."""
 
     model_config = SettingsConfigDict(env_prefix="BUDGETGUARD_", extra="ignore", frozen=True)
@@ -267,6 +268,7 @@ class Settings(BaseSettings):
             delivered_days=self.retain_delivered_days,
             alerts_days=self.retain_alerts_days,
             evaluations_days=self.retain_evaluations_days,
+            history_days=self.retain_history_days,
         )
 
     @property

@@ -67,6 +67,11 @@ def offline(chromium: Any, server_url: str) -> Iterator[Offline]:
     try:
         yield browser
     finally:
+        # The test ends once its page has rendered, but the page may still be loading: a
+        # request proxied for NAME still in flight when the context closes would fail in
+        # `fetch` or `fulfill`, and the error surface in the next test's fixture. Let those
+        # handlers finish first.
+        browser.context.unroute_all(behavior="wait")
         browser.context.close()
 
 

@@ -80,6 +80,9 @@ class Console:
         page.get_by_label("Name").fill(name)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        # A click returns once the next document is committed, not parsed: wait until it is,
+        # so that what the test reads next is the whole page.
+        page.wait_for_load_state()
 
 
 @pytest.fixture

@@ -76,8 +76,8 @@ def test_an_operator_raises_a_paused_shops_budget_and_sees_it_online_and_resumed
     page.get_by_role("button", name="Save the budget").click()
 
     assert page.get_by_role("status").inner_text() == "The budget is saved."
-    assert page.locator(".standing .tag.online").is_visible()
-    assert page.locator(".timeline").get_by_text("Resumed: back online").is_visible()
+    page.locator(".standing .tag.online").wait_for()  # visible, or a timeout fails the test
+    page.locator(".timeline").get_by_text("Resumed: back online").wait_for()
     assert console.world.platform.online(7)
 
 
@@ -106,7 +106,7 @@ def test_a_webhook_to_a_private_network_is_refused_beside_the_field(
 def test_an_operator_retries_a_dead_delivery(console: Console, page: Any) -> None:
     console.add_user("olga", Role.OPERATOR)
     stubborn = console.world.with_settings(webhook_allow_private=True, delivery_max_attempts=1,
-                                           delivery_timeout=2)  # fmt: skip
+                                           delivery_timeout=10)  # fmt: skip
     with webhook_receiver(WebhookReceiver(secret=SECRET, script=[500])) as receiver:
         stubborn.platform.add_shop(7, "Maison Lumière")
         stubborn.platform.set_budget(7, JUNE, "1000.00", "600.00")

@@ -29,6 +29,7 @@ def shops() -> list[Listed]:
 
 
 def shown(page: Any) -> list[int]:
+    page.wait_for_load_state()  # after a click: the whole table, not the rows parsed so far
     cells = page.locator("table.shop-list tbody tr td:first-child").all_inner_texts()
     return [int(c) for c in cells]
 

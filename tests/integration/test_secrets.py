@@ -29,7 +29,7 @@ KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 @pytest.fixture
 def local(world: World) -> World:
     """The world, allowed to reach receivers on loopback over plain HTTP; no key yet."""
-    return world.with_settings(webhook_allow_private=True, delivery_timeout=2)
+    return world.with_settings(webhook_allow_private=True, delivery_timeout=10)
 
 
 def keyed(world: World, keys: str) -> World:

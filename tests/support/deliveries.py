@@ -44,7 +44,7 @@ def troubled_records(
 def on_loopback(world: World, attempts: int = 5) -> World:
     """The world allowed to deliver to receivers on loopback, `attempts` at most per record."""
     return world.with_settings(
-        webhook_allow_private=True, delivery_timeout=2, delivery_max_attempts=attempts
+        webhook_allow_private=True, delivery_timeout=10, delivery_max_attempts=attempts
     )
 
 

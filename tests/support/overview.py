@@ -52,7 +52,7 @@ def every_state(world: World) -> None:
     """Shops under, past 50 %, past their own 80 %, paused, offline by someone else (under and
     past), without a budget, with an unusable one; a webhook failing; a notification waiting."""
     local = world.with_settings(
-        webhook_allow_private=True, delivery_timeout=2, delivery_max_attempts=5
+        webhook_allow_private=True, delivery_timeout=10, delivery_max_attempts=5
     )
     platform = local.platform
     spends = {1: "5.00", 2: "55.00", 3: "120.00", 4: "10.00", 5: "150.00", 8: "85.00",

@@ -203,7 +203,10 @@ def smtp_server(
         options |= {"tls_context": starttls, "require_starttls": True}
     if implicit_tls is not None:
         options["ssl_context"] = implicit_tls
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, **options)
+    # ready_timeout: aiosmtpd's 5 s default for its thread to come up is short on a busy machine.
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=inbox.port, ready_timeout=30, **options
+    )
     controller.start()
     try:
         yield inbox

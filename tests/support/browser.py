@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +64,28 @@ def _serious(page: Any) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v.get("impact") in SERIOUS]
 
 
-def screenshots(page: Any, name: str, *, full_page: bool = True) -> None:
+def screenshots(
+    page: Any, name: str, *, full_page: bool = True, shown_as: Mapping[str, str] | None = None
+) -> None:
     """Write the page at 1280x800 and 390x844 (full length, or the first screen only) to
-    docs/screenshots/NAME-*.png, then put the viewport back as it was."""
+    docs/screenshots/NAME-*.png, then put the viewport back as it was.
+
+    `shown_as`: text the pictures show in place of other text that changes from run to run (a
+    receiver's ephemeral port), so that a run leaves the committed pictures as they were. The
+    page's text is rewritten for good: take the screenshots after what the test reads."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if shown_as:
+        page.evaluate(_REWRITE_TEXT, list(shown_as.items()))
     before = page.viewport_size
     for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
         page.set_viewport_size(size)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=full_page)
     page.set_viewport_size(before)
+
+
+_REWRITE_TEXT = """pairs => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const [text, shown] of pairs) node.nodeValue = node.nodeValue.split(text).join(shown);
+    }
+}"""

@@ -158,13 +158,13 @@ def test_sigterm_answers_and_stores_every_event_of_a_group_waiting(
     db_url: str, engine: Engine, tmp_path: Path
 ) -> None:
     platform = Platform(engine)
-    month = datetime.now(UTC).strftime("%Y-%m")
+    now = datetime.now(UTC)  # the month of the budgets and of every event, however long it takes
     for shop_id in range(1, 9):
         platform.add_shop(shop_id)
-        platform.set_budget(shop_id, month, "1000.00")
+        platform.set_budget(shop_id, now.strftime("%Y-%m"), "1000.00")
     # Events wait up to five seconds for their group: SIGTERM comes while they wait.
     served = start_serve(db_url, tmp_path, "serve", spend_group_window="5000")
-    at = datetime.now(UTC).isoformat()
+    at = now.isoformat()
     clients = [httpx.Client(base_url=served.url, headers=AUTH, timeout=60) for _ in range(8)]
 
     def post(shop_id: int) -> int:

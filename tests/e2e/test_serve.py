@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +22,10 @@ from support.cli import cli_env, run
 from support.platform import Platform
 from support.server import AUTH, ServeProcess, start_serve
 
-MONTH = datetime.now(UTC).strftime("%Y-%m")
+NOW = datetime.now(UTC)
+"""The instant every event of these tests is dated: all in MONTH, however long the run takes."""
+MONTH = NOW.strftime("%Y-%m")
+NEXT_MONTH = datetime(NOW.year + NOW.month // 12, NOW.month % 12 + 1, 1, tzinfo=UTC)
 
 
 def _event(event_id: str, shop_id: int, amount: str) -> dict[str, object]:
@@ -30,7 +33,7 @@ def _event(event_id: str, shop_id: int, amount: str) -> dict[str, object]:
         "event_id": event_id,
         "shop_id": shop_id,
         "amount": amount,
-        "occurred_at": datetime.now(UTC).isoformat(),
+        "occurred_at": NOW.isoformat(),
     }
 
 
@@ -186,6 +189,8 @@ def replicas(db_url: str, tmp_path: Path) -> Iterator[list[ServeProcess]]:
 def test_two_replicas_deliver_each_notification_once(
     replicas: list[ServeProcess], shops: Platform
 ) -> None:
+    if datetime.now(UTC) + timedelta(minutes=30) >= NEXT_MONTH:
+        pytest.skip("the replicas evaluate the month they run in, which ends in under 30 minutes")
     clients = [httpx.Client(base_url=r.url, headers=AUTH, timeout=60) for r in replicas]
     # Shops 1-20: spend events, odd shops through one replica, even shops through the other;
     # two notifications each (50 %, 100 %).

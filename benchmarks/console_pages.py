@@ -65,7 +65,8 @@ def shop_paths(n: int) -> list[str]:
         "/shops?sort=spend", f"/shops?sort=spend&after=90.00,{deep}",
         "/shops?sort=id", f"/shops?sort=id&after={deep}", f"/shops?sort=id&order=desc&after={deep}",
         "/shops?past=50", "/shops?past=100&order=asc", "/shops?paused=1",
-        "/shops?offline=1&sort=id", f"/shops?q={deep}", "/shops?q=zzz",
+        "/shops?offline=1&sort=id", f"/shops?q={deep}", "/shops?q=zzz", "/shops?q=maison",
+        "/shops?q=maison&sort=spend&order=asc",
     ]  # fmt: skip
 
 
@@ -87,6 +88,9 @@ SELECT u.shop_id, u.month, u.updated_at, 1, 100 FROM bg_usage u JOIN t_shops s O
 WHERE u.month = '{MONTH}' AND u.usage_bp >= 10000 AND s.a_online = (1 = 1)
 """
 OFFLINE = "UPDATE t_shops SET a_online = (1 = 0) WHERE a_id IN (SELECT shop_id FROM bg_pauses)"
+# One shop in a thousand has a name of its own: a name search that finds 1,000 shops (the others
+# are all "Shop", which every search for "s…" matches).
+NAMED = "UPDATE t_shops SET a_name = 'Maison' WHERE a_id % 1000 = 7"
 
 
 def load(engine: Engine, context: Context, n: int) -> None:
@@ -101,6 +105,7 @@ def load(engine: Engine, context: Context, n: int) -> None:
             c.execute(text(ALERTS.format(threshold=threshold)))
         c.execute(text(PAUSES))
         c.execute(text(OFFLINE))
+        c.execute(text(NAMED))
     if engine.dialect.name == "mysql":
         with engine.connect() as c:
             c.execute(text("ANALYZE TABLE bg_usage, bg_pauses, bg_alerts"))

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
+import warnings
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import exc, func, inspect, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from budgetguard.config import Settings
 from budgetguard.db.plumbing.engine import make_engine
 from budgetguard.db.schema import revisions
 from budgetguard.db.schema.metadata import metadata
-from budgetguard.db.schema.tables import budgets, pauses, shops
+from budgetguard.db.schema.tables import NAME_INDEXES, budgets, pauses, shops
 from budgetguard.domain.errors import SchemaNotReady
 from budgetguard.services.database import open_database, upgrade_database
 from budgetguard.services.uow import Context
@@ -61,8 +63,26 @@ def apply_by_hand(engine: Engine, sql: str) -> None:
             connection.executescript(sql)
 
 
+def differences_from_code(connection: Connection) -> list[Any]:
+    """What Alembic finds different between the database and the code's tables, each dialect
+    with its own index of the shops' names (the others' are not meant for it)."""
+    others = set(NAME_INDEXES.values()) - {NAME_INDEXES[connection.dialect.name]}
+
+    def compared(
+        _object: object, name: str | None, kind: str, reflected: bool, _to: object
+    ) -> bool:
+        return not (kind == "index" and not reflected and name in others)
+
+    context = MigrationContext.configure(connection, opts={"include_object": compared})
+    with warnings.catch_warnings():
+        # Alembic says, before asking `compared`, that it cannot compare PostgreSQL's
+        # expression index on SQLite: that index is not SQLite's, and is left out above.
+        warnings.filterwarnings("ignore", "autogenerate skipping .*'ix_t_shops_lower_name'")
+        return list(compare_metadata(context, metadata))
+
+
 def test_the_migrations_keep_their_revision_ids() -> None:
-    assert revisions.head_revision() == "0009"
+    assert revisions.head_revision() == "0010"
 
 
 def test_an_empty_database_gets_exactly_the_schema_the_code_expects(fresh_engine: Engine) -> None:
@@ -70,7 +90,7 @@ def test_an_empty_database_gets_exactly_the_schema_the_code_expects(fresh_engine
 
     assert (before, after) == (None, revisions.head_revision())
     with fresh_engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        differences = differences_from_code(connection)
     assert differences == []
 
 
@@ -102,7 +122,7 @@ def test_a_database_set_up_before_the_layout_change_upgrades_to_the_newest_schem
     assert upgrade_database(context=context) == ("0004", revisions.head_revision())
     open_database(context=context)
     with fresh_engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert differences_from_code(connection) == []
     assert story(fresh_engine) == [JUNE_30, JULY_1]
 
 

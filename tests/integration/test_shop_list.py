@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
+from budgetguard.db.catalog import shop_names
 from budgetguard.db.catalog.policies import ensure_bits
 from budgetguard.domain.period import Month
 from budgetguard.domain.shop_list import Filters, Listing, Position, Sort
@@ -127,13 +131,72 @@ def test_rare_matches_are_searched_a_window_at_a_time(world: World) -> None:
     load(world.context.engine, MONTH, listed)
     asked = Listing(Sort.ID, False, Filters(name="alpha 19"))  # 19, 191..199
 
-    pages = forward(world, asked, limit=5, window=20, windows=2)
+    pages = forward(world, asked, limit=5, window=20, windows=2, named_at_most=0)  # a walk
 
     assert [i for p in pages for i in ids(p)] == expected(listed, asked)
     assert pages[0].partial  # 40 shops searched
     assert ids(pages[0]) == [19]
     assert pages[0].next == Position(pages[0].next.segment, None, 40)  # type: ignore[union-attr]
     assert any(p.partial and not p.shops for p in pages)
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+def test_a_name_few_shops_start_with_is_found_on_its_index_in_whole_pages(
+    world: World, sort: Sort
+) -> None:
+    listed = mixed_shops(200)
+    load(world.context.engine, MONTH, listed)
+    asked = Listing(sort, True, Filters(name="ALPHA 19"))  # 19, 191..199: 6 of them odd
+
+    by_index = forward(world, asked, limit=4, window=20, windows=1, named_at_most=6)
+    walked = forward(world, asked, limit=4, window=20, windows=1, named_at_most=5)
+
+    want = expected(listed, asked)
+    assert len(want) == 6
+    assert [i for p in by_index for i in ids(p)] == want
+    assert not any(p.partial for p in by_index), "the index found them all: no window"
+    assert backward(world, asked, by_index[-1], limit=4, named_at_most=6) == want
+    assert [i for p in walked for i in ids(p)] == want
+    assert any(p.partial for p in walked), "more than at_most match: walked, a window at a time"
+
+
+def test_a_name_search_ignores_case_even_where_the_names_collation_does_not(
+    world: World, backend: str
+) -> None:
+    """A MySQL/MariaDB column under a case-sensitive collation: its index cannot find "Alpha"
+    for "alpha", so the list walks the names, and still finds it."""
+    if backend != "mariadb":
+        pytest.skip("only MySQL/MariaDB take the collation of the platform's column")
+    engine = world.context.engine
+    with engine.connect() as connection:  # the session's database: put back as it was after
+        kept = connection.execute(text(COLLATION_OF_NAME)).scalar_one()
+    try:
+        _name_collation(engine, "utf8mb4_bin")
+        listed = mixed_shops(30)
+        load(engine, MONTH, listed)
+        asked = Listing(Sort.ID, False, Filters(name="alpha 1"))
+        with engine.connect() as connection:
+            assert shop_names.shops_named(connection, "alpha 1", at_most=100) is None
+
+        got = [i for p in forward(world, asked, limit=4) for i in ids(p)]
+    finally:
+        _name_collation(engine, kept)
+
+    assert got == expected(listed, asked) == [1, 11, 13, 15, 17, 19]
+
+
+COLLATION_OF_NAME = (
+    "SELECT collation_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+    "AND table_name = 't_shops' AND column_name = 'a_name'"
+)
+
+
+def _name_collation(engine: Engine, collation: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"ALTER TABLE t_shops MODIFY a_name VARCHAR(255) COLLATE {collation} NOT NULL")
+        )
+    shop_names.forget_collations()
 
 
 def test_a_name_search_matches_the_start_literally(world: World) -> None:
@@ -186,16 +249,17 @@ filters = st.builds(
     sort=st.sampled_from(Sort),
     descending=st.booleans(),
     window=st.integers(min_value=1, max_value=8),
+    named_at_most=st.sampled_from([0, 2000]),  # a name search walked, or found on its index
 )
 def test_any_shops_page_in_order_with_ties_and_missing_figures(  # noqa: PLR0917 - Hypothesis
     world: World, shops: list[Listed], filtered: Filters, sort: Sort, descending: bool,
-    window: int,
+    window: int, named_at_most: int,
 ) -> None:  # fmt: skip
     wipe(world.context.engine)
     listed = [Listed(i + 1, *vars_of(s)[1:]) for i, s in enumerate(shops)]
     load(world.context.engine, MONTH, listed)
     asked = Listing(sort, descending, filtered)
-    bounds = {"limit": 3, "window": window, "windows": 2}
+    bounds = {"limit": 3, "window": window, "windows": 2, "named_at_most": named_at_most}
 
     pages = forward(world, asked, **bounds)
 

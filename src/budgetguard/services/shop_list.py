@@ -5,6 +5,10 @@ A page is walked segment after segment (domain/shop_list.py) from the position i
 could walk a million rows to find few matches: such walks go a window of `window` rows at a time,
 at most `windows` windows per page; a page that stops there is *partial* (fewer rows than a full
 page, and a "next" position where the search goes on).
+
+A name search first looks the name up on the names' index (db/catalog/shop_names.py): when at
+most `NAMED_AT_MOST` shops match, the page is found among those alone, each by its key, and is
+never partial; a name that many shops start with is walked as above (its matches are common).
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from budgetguard.db.catalog.policies import threshold_bits_of
-from budgetguard.db.catalog.shop_list import needs_window, page_positions, window_end
+from budgetguard.db.catalog.shop_list import (
+    needs_window,
+    page_positions,
+    positions_among,
+    window_end,
+)
+from budgetguard.db.catalog.shop_names import shops_named
 from budgetguard.db.catalog.standings import status_rows
 from budgetguard.domain.period import Month
 from budgetguard.domain.shop_list import Listing, Position, Segment
@@ -24,6 +34,7 @@ from budgetguard.services.uow import Context, reading
 PAGE_SIZE = 50
 WINDOW = 10_000
 WINDOWS = 3
+NAMED_AT_MOST = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,8 @@ class _Bounds:
     limit: int
     window: int
     windows: int
+    among: list[int] | None = None
+    """The only shops the filters can keep (a name looked up on its index), or None."""
 
 
 @dataclass
@@ -65,13 +78,15 @@ def shop_list_page(
     limit: int = PAGE_SIZE,
     window: int = WINDOW,
     windows: int = WINDOWS,
+    named_at_most: int = NAMED_AT_MOST,
 ) -> ShopListPage:
     """Return the page of `listing` for `month` after `after` (or before `before`)."""
     with reading(context) as connection:
         thresholds = _thresholds_in_use(connection, context)
-        bounds = _Bounds(limit, window, windows)
+        bounds = _Bounds(limit, window, windows, _named(connection, listing, named_at_most))
+        walker = _walk if bounds.among is None else _walk_among
         if before is not None:
-            walk = _walk(connection, month, listing, before, bounds, backward=True)
+            walk = walker(connection, month, listing, before, bounds, backward=True)
             if walk.more or walk.stopped_at is not None:
                 found = walk.found[::-1]
                 earlier = walk.stopped_at if walk.more is False else found[0]
@@ -80,7 +95,7 @@ def shop_list_page(
                     earlier, walk.stopped_at is not None, thresholds,
                 )  # fmt: skip
             after = None  # back at the start: the first page, full
-        walk = _walk(connection, month, listing, after, bounds, backward=False)
+        walk = walker(connection, month, listing, after, bounds, backward=False)
         following = walk.found[-1] if walk.more else walk.stopped_at
         earlier = None
         if after is not None:  # a page ending just where this one starts
@@ -101,11 +116,8 @@ def _walk(
     backward: bool,
 ) -> _Walk:
     """Collect up to `limit` places from `start` on (one more tells whether more follow)."""
-    segments = listing.segments[::-1] if backward else listing.segments
-    if start is not None:
-        segments = segments[segments.index(start.segment) :]
     walk, budget, limit = _Walk([]), bounds.windows, bounds.limit
-    for segment in segments:
+    for segment in _segments(listing, start, backward=backward):
         place = start if start is not None and start.segment is segment else None
         while True:
             want = limit + 1 - len(walk.found)
@@ -126,6 +138,42 @@ def _walk(
                 break  # the segment's end
             place = upto
     return _trimmed(walk, limit)
+
+
+def _walk_among(
+    connection: Connection,
+    month: Month,
+    listing: Listing,
+    start: Position | None,
+    bounds: _Bounds,
+    *,
+    backward: bool,
+) -> _Walk:
+    """`_walk` among the few shops a name search can keep: no window, never partial."""
+    walk, limit = _Walk([]), bounds.limit
+    for segment in _segments(listing, start, backward=backward):
+        place = start if start is not None and start.segment is segment else None
+        want = limit + 1 - len(walk.found)
+        walk.found.extend(positions_among(connection, month=month, listing=listing,
+                                          segment=segment, shop_ids=bounds.among or [],
+                                          after=place, backward=backward, limit=want))  # fmt: skip
+        if len(walk.found) > limit:
+            break
+    return _trimmed(walk, limit)
+
+
+def _segments(listing: Listing, start: Position | None, *, backward: bool) -> tuple[Segment, ...]:
+    """The segments a walk goes through, from `start`'s on."""
+    segments = listing.segments[::-1] if backward else listing.segments
+    return segments if start is None else segments[segments.index(start.segment) :]
+
+
+def _named(connection: Connection, listing: Listing, at_most: int) -> list[int] | None:
+    """The shops a name search can keep, when the names' index finds at most `at_most`."""
+    f = listing.filters
+    if f.name is None or f.shop_id is not None or at_most <= 0:
+        return None
+    return shops_named(connection, f.name, at_most=at_most)
 
 
 def _trimmed(walk: _Walk, limit: int) -> _Walk:

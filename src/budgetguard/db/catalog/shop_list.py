@@ -14,12 +14,13 @@ each row walked; when matches are rare, the caller bounds the walk to a window (
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.engine import Connection
 
+from budgetguard.db.catalog.shop_names import name_starts_with
 from budgetguard.db.schema.console_tables import usage
 from budgetguard.db.schema.tables import pauses, shops
 from budgetguard.domain.period import Month
@@ -48,6 +49,29 @@ def page_positions(
                                     inclusive=True))  # fmt: skip
     query = _filtered(query, month, listing, segment).limit(limit)
     return [_position(segment, row) for row in connection.execute(query)]
+
+
+def positions_among(
+    connection: Connection,
+    *,
+    month: Month,
+    listing: Listing,
+    segment: Segment,
+    shop_ids: Sequence[int],
+    after: Position | None,
+    backward: bool,
+    limit: int,
+) -> list[Position]:
+    """As `page_positions` without a bound, among `shop_ids` only (a few thousand at most):
+    each is looked up by its key, and the database sorts what it finds. No LIMIT is sent,
+    so that no plan walks the sort index from its end instead; the rows past `limit` are
+    dropped here."""
+    if not shop_ids:
+        return []
+    _, ident = _columns(listing, segment)
+    query = _walk(month, listing, segment, after=after, backward=backward)
+    query = _filtered(query, month, listing, segment).where(ident.in_(shop_ids))
+    return [_position(segment, row) for row in connection.execute(query).all()[:limit]]
 
 
 def window_end(
@@ -128,7 +152,7 @@ def _row_filters(listing: Listing, shop_id: Any) -> list[ColumnElement[bool]]:
     if f.offline:
         found.append(shops.c.a_online == false())
     if f.name is not None:
-        found.append(func.lower(shops.c.a_name).like(_prefix(f.name), escape="\\"))
+        found.append(name_starts_with(f.name))
     return found
 
 
@@ -175,8 +199,3 @@ def _beyond(
 def _position(segment: Segment, row: Any) -> Position:
     key = row.key if segment is Segment.RANKED else None
     return Position(segment, key, int(row.shop_id))
-
-
-def _prefix(name: str) -> str:
-    escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%"

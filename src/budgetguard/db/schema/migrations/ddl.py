@@ -3,6 +3,9 @@ again after a failure halfway through on MySQL/MariaDB, whose DDL is not transac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,18 +21,21 @@ MYSQL = {
 }
 
 
-def create_index(name: str, table: str, columns: list[str]) -> None:
-    """CREATE INDEX unless an index of that name exists on the table."""
+def create_index(
+    name: str, table: str, columns: Sequence[str | sa.TextClause], **options: Any
+) -> None:
+    """CREATE INDEX unless an index of that name exists on the table (`options`: the
+    dialects' own, such as `mysql_length`)."""
     context = op.get_context()
     dialect = context.dialect
     if dialect.name != "mysql" or getattr(dialect, "is_mariadb", False):
-        op.create_index(name, table, columns, if_not_exists=True)
+        op.create_index(name, table, columns, if_not_exists=True, **options)
         return
     # MySQL 8 has no CREATE INDEX IF NOT EXISTS: look first when connected.
     if context.as_sql or name not in {
         ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes(table)
     }:
-        op.create_index(name, table, columns)
+        op.create_index(name, table, columns, **options)
 
 
 def add_column(table: str, column: sa.Column[object]) -> None:

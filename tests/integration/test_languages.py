@@ -11,43 +11,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from email.message import EmailMessage
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 
 from budgetguard.db.schema.tables import notifications
 from budgetguard.domain.recipients import ChannelKind
-from budgetguard.services.contacts import ContactSpec, add_contact
+from support.messaging import bodies, contact, munich, stamp
 from support.receivers import WebhookReceiver, smtp_server, webhook_receiver
 from support.world import World
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 NBSP, NNBSP = "\u00a0", "\u202f"
-
-
-def munich(world: World) -> None:
-    """A shop 104.20 % into its July budget: 1,250.50 of 1,200.00."""
-    world.platform.add_shop(2, "Modehaus München")
-    world.platform.set_budget(2, "2020-07", "1200.00", "1250.50")
-
-
-def contact(world: World, kind: ChannelKind, target: str, secret: str | None = None) -> None:
-    add_contact(
-        actor="tests", context=world.context, shop_id=2, spec=ContactSpec(kind, target, secret)
-    )
-
-
-def stamp(world: World, **policy: object) -> None:
-    """Give the queued notifications the shop's language, currency… as the evaluation does."""
-    with world.context.engine.begin() as connection:
-        connection.execute(update(notifications).values(**policy))
-
-
-def bodies(message: EmailMessage) -> tuple[str, str]:
-    text, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert text is not None
-    assert html is not None
-    return text.get_content(), html.get_content()
 
 
 def test_a_german_shops_email_reads_euros_the_german_way(world: World) -> None:

@@ -10,17 +10,15 @@ import io
 import json
 import re
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from budgetguard.db.schema.console_tables import signing_keys
-from budgetguard.db.schema.tables import notifications
 from budgetguard.domain.recipients import ChannelKind
 from budgetguard.notify.channels.console import ConsoleChannel
-from budgetguard.services.contacts import ContactSpec, add_contact
 from budgetguard.services.shop_links import LinkExpired, ShopLinks
+from support.messaging import bodies, contact, munich, stamp
 from support.receivers import WebhookReceiver, smtp_server, webhook_receiver
 from support.world import World
 
@@ -29,29 +27,6 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - a test secret
 SHOP_LINK = re.compile(re.escape(PUBLIC) + r"/s/[A-Za-z0-9_.\-]+")
 NBSP = "\u00a0"
 SENTENCE = "Follow your budget day by day on your shop's page: "
-
-
-def overspend(world: World, shop: int = 2, name: str = "Modehaus München") -> None:
-    world.platform.add_shop(shop, name)
-    world.platform.set_budget(shop, "2020-07", "1200.00", "1250.50")
-
-
-def contact(world: World, kind: ChannelKind, target: str, secret: str | None = None) -> None:
-    spec = ContactSpec(kind, target, secret)
-    add_contact(actor="tests", context=world.context, shop_id=2, spec=spec)
-
-
-def stamp(world: World, **policy: object) -> None:
-    """Give the queued notifications the shop's language… as the evaluation does."""
-    with world.context.engine.begin() as connection:
-        connection.execute(update(notifications).values(**policy))
-
-
-def bodies(message: EmailMessage) -> tuple[str, str]:
-    text, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert text is not None
-    assert html is not None
-    return text.get_content(), html.get_content()
 
 
 def only_link(text: str) -> str:
@@ -76,7 +51,7 @@ def test_a_german_shops_email_links_its_page_in_german_valid_its_days_from_the_s
         mailing = world.with_settings(
             smtp_url=f"smtp://127.0.0.1:{inbox.port}", public_url=PUBLIC, shop_link_days=10
         )
-        overspend(mailing)
+        munich(mailing)
         contact(mailing, ChannelKind.EMAIL, "inhaber@modehaus.example")
         mailing.evaluate("2020-07-31")
         stamp(mailing, language="de", currency="EUR", timezone="Europe/Berlin")
@@ -98,7 +73,7 @@ def test_a_german_shops_email_links_its_page_in_german_valid_its_days_from_the_s
 def test_a_webhook_carries_the_link_signed_and_each_attempt_makes_its_own(world: World) -> None:
     with webhook_receiver(WebhookReceiver(secret=SECRET, script=[500])) as receiver:
         local = world.with_settings(webhook_allow_private=True, public_url=PUBLIC)
-        overspend(local)
+        munich(local)
         contact(local, ChannelKind.WEBHOOK, receiver.url(), SECRET)
         local.check("2020-07-31")
         local.clock.advance(timedelta(hours=2))
@@ -121,7 +96,7 @@ def test_a_webhook_carries_the_link_signed_and_each_attempt_makes_its_own(world:
 def test_slack_ends_with_the_link_as_slack_writes_links(world: World) -> None:
     with webhook_receiver() as slack:
         local = world.with_settings(webhook_allow_private=True, public_url=PUBLIC)
-        overspend(local, name="Fashion <Quasar> & Co")
+        munich(local, name="Fashion <Quasar> & Co")
         contact(local, ChannelKind.SLACK, slack.url("/services/T0/B0/token"))
         local.check("2020-07-31")
 
@@ -143,7 +118,7 @@ def test_operators_get_the_shops_page_in_the_console_and_the_shop_its_own(world:
             webhook_allow_private=True, public_url=PUBLIC, language="fr",
             operator_channels=f"{ops.url('/ops')}#{SECRET} slack+{ops_slack.url('/services/x')}",
         )  # fmt: skip
-        overspend(local)
+        munich(local)
         contact(local, ChannelKind.WEBHOOK, shop.url(), SECRET)
         local.check("2020-07-31")
 
@@ -159,7 +134,7 @@ def test_operators_get_the_shops_page_in_the_console_and_the_shop_its_own(world:
 def test_the_console_links_each_shops_page_in_the_console(world: World) -> None:
     printed = io.StringIO()
     linked = world.with_settings(public_url=PUBLIC)
-    overspend(linked)
+    munich(linked)
     linked.evaluate("2020-07-31")
     linked.deliver(ConsoleChannel(printed, public_url=PUBLIC))
 
@@ -172,7 +147,7 @@ def test_without_a_public_url_nothing_links_and_no_secret_is_read(world: World) 
         local = world.with_settings(
             smtp_url=f"smtp://127.0.0.1:{inbox.port}", webhook_allow_private=True
         )
-        overspend(local)
+        munich(local)
         contact(local, ChannelKind.EMAIL, "owner@modehaus.example")
         contact(local, ChannelKind.WEBHOOK, receiver.url(), SECRET)
         local.check("2020-07-31")

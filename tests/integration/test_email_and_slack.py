@@ -142,15 +142,16 @@ def test_a_slow_smtp_server_gets_every_email_once_without_queueing_past_the_time
 ) -> None:
     """More e-mails than SMTP sessions: none may spend its time limit waiting for a session.
 
-    One message takes the server 0.1 s, a tenth of the 1 s limit on each SMTP step (2 s in all
-    for a send), so a noisy machine does not make it late. 240 e-mails queued at once on the
-    8 sessions would wait 25 rounds or more (2.5 s): past the limit unless the worker starts no
+    One message takes the server 0.25 s, a tenth of the 2.5 s limit on each SMTP step (5 s in
+    all for a send), so that only a stall of over 2 s on a noisy machine makes one late (0.1 s
+    of 1 s was not enough: 3 of 240 timed out in CI). 240 e-mails queued at once on the
+    8 sessions would wait 25 rounds or more (6.25 s): past the limit unless the worker starts no
     more sends to the server than it has sessions.
     """
     shops = 240
-    with smtp_server(delay=0.1) as inbox:
+    with smtp_server(delay=0.25) as inbox:
         url = f"smtp://127.0.0.1:{inbox.port}"
-        mailing = world.with_settings(smtp_url=url, delivery_timeout=1.0)
+        mailing = world.with_settings(smtp_url=url, delivery_timeout=2.5)
         for shop_id in range(1, shops + 1):
             mailing.platform.add_shop(shop_id)
             mailing.platform.set_budget(shop_id, "2020-07", "100.00", "100.00")

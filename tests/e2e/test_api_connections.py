@@ -6,6 +6,7 @@ Raw sockets against a real uvicorn configured as `serve` configures it, with sma
 from __future__ import annotations
 
 import contextlib
+import json
 import select
 import socket
 import threading
@@ -102,6 +103,38 @@ def test_a_body_larger_than_the_head_limit_still_reaches_the_app() -> None:
         answer = read_until_closed(sock, timeout=10)
 
     assert answer.startswith(b"HTTP/1.1 401 "), answer[:200]
+
+
+@pytest.mark.parametrize(
+    ("request_head", "why"),
+    [
+        (b"GET /v1/shops/1 HTTP/1.1\r\nHost: t\r\nContent-Length: \r\n\r\n", "bad Content-Length"),
+        (b"GET /healthz HTTP/1.1\r\n\r\n", "Missing mandatory Host: header"),
+        (b"GE<T /healthz HTTP/1.1\r\nHost: test\r\n\r\n", "illegal request line"),
+        (b"GET /healthz HTTP/1.1\r\nHost: test\r\nBad<Header: 1\r\n\r\n", "illegal header line"),
+    ],
+)
+def test_a_request_that_is_not_valid_http_gets_a_problem_naming_what_is_wrong(
+    request_head: bytes, why: str
+) -> None:
+    """uvicorn answers these itself, before the app, in plain text; the API's errors are
+    problem+json, these included (found by the contract test's generated headers)."""
+    with bounded() as server:
+        with connect(server) as sock:
+            sock.sendall(request_head)
+            answer = read_until_closed(sock, timeout=10)
+        served = healthz_answers(server)
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer[:300]
+    assert b"content-type: application/problem+json" in head.lower()
+    assert b"<" not in body, "the request's own bytes are not sent back"
+    problem = json.loads(body)
+    assert (problem["status"], problem["detail"]) == (
+        400,
+        f"The request is not valid HTTP/1.1: {why}.",
+    )
+    assert served == 200
 
 
 def test_beyond_the_connection_cap_a_request_gets_a_fast_503_not_a_reset() -> None:

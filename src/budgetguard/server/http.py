@@ -6,7 +6,9 @@ megabytes before authentication. On top of uvicorn's h11 protocol this module ad
 lacks: a bound on the request head (request line and headers) answered with 431, a
 deadline for the head to arrive (a slowloris, or a connection that never sends anything, is
 closed), and a deadline for the body to arrive once the head has (a body trickled byte by byte
-is answered 408 and its connection closed). uvicorn itself caps the connections
+is answered 408 and its connection closed), and a request h11 cannot read (a malformed request
+line or header, a bad Content-Length) answered 400 as every API error is, problem+json, where
+uvicorn would answer plain text. uvicorn itself caps the connections
 (`limit_concurrency`: a request arriving while more are open is answered 503 and its connection
 closed) and closes idle keep-alive ones.
 README "Connections and headers" documents each bound.
@@ -18,6 +20,7 @@ import asyncio
 import logging
 import re
 import resource
+import sys
 from typing import Any, ClassVar, Literal
 
 import h11
@@ -189,6 +192,17 @@ class BoundedH11Protocol(H11Protocol):
         cycle.message_event.set()
         self._linger_then_close()
 
+    def send_400_response(self, msg: str) -> None:
+        """Answer a request h11 could not read with the API's problem+json and close (uvicorn
+        calls this while handling h11's error, whose text names what was wrong; the request's
+        own bytes that it may quote are left out of the answer)."""
+        error = sys.exception()
+        if isinstance(error, h11.RemoteProtocolError):
+            msg = f"The request is not valid HTTP/1.1: {str(error).partition(': bytearray(')[0]}."
+        for event in _problem_events(400, b"Bad Request", msg):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
+
     def _head_too_large(self, data: bytes) -> bool:
         if self.conn.their_state is not h11.IDLE:
             return False  # a body: the app's body limit counts it
@@ -216,14 +230,19 @@ class BoundedH11Protocol(H11Protocol):
 
 def _body_timeout_events(seconds: float) -> list[h11.Event]:
     detail = f"The request body did not arrive in full within {seconds:g} s of its head."
-    body = _problem_body(408, detail)
+    return _problem_events(408, b"Request Timeout", detail)
+
+
+def _problem_events(status: int, reason: bytes, detail: str) -> list[h11.Event]:
+    """A whole problem+json answer as h11 events, closing the connection."""
+    body = _problem_body(status, detail)
     headers = [
         ("content-type", MEDIA_TYPE),
         ("content-length", str(len(body))),
         ("connection", "close"),
     ]
     return [
-        h11.Response(status_code=408, headers=headers, reason=b"Request Timeout"),
+        h11.Response(status_code=status, headers=headers, reason=reason),
         h11.Data(data=body),
         h11.EndOfMessage(),
     ]

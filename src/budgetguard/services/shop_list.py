@@ -117,8 +117,8 @@ def _walk(
 ) -> _Walk:
     """Collect up to `limit` places from `start` on (one more tells whether more follow)."""
     walk, budget, limit = _Walk([]), bounds.windows, bounds.limit
-    for segment in _segments(listing, start, backward=backward):
-        place = start if start is not None and start.segment is segment else None
+    for segment, begin in _segments(listing, start, backward=backward):
+        place = begin  # moves on window by window
         while True:
             want = limit + 1 - len(walk.found)
             upto = None
@@ -151,8 +151,7 @@ def _walk_among(
 ) -> _Walk:
     """`_walk` among the few shops a name search can keep: no window, never partial."""
     walk, limit = _Walk([]), bounds.limit
-    for segment in _segments(listing, start, backward=backward):
-        place = start if start is not None and start.segment is segment else None
+    for segment, place in _segments(listing, start, backward=backward):
         want = limit + 1 - len(walk.found)
         walk.found.extend(positions_among(connection, month=month, listing=listing,
                                           segment=segment, shop_ids=bounds.among or [],
@@ -162,10 +161,15 @@ def _walk_among(
     return _trimmed(walk, limit)
 
 
-def _segments(listing: Listing, start: Position | None, *, backward: bool) -> tuple[Segment, ...]:
-    """The segments a walk goes through, from `start`'s on."""
+def _segments(
+    listing: Listing, start: Position | None, *, backward: bool
+) -> list[tuple[Segment, Position | None]]:
+    """The segments a walk goes through, from `start`'s on, each with the place to go on from:
+    `start` in its own segment, the segment's beginning (None) in the others."""
     segments = listing.segments[::-1] if backward else listing.segments
-    return segments if start is None else segments[segments.index(start.segment) :]
+    if start is not None:
+        segments = segments[segments.index(start.segment) :]
+    return [(segment, start if i == 0 else None) for i, segment in enumerate(segments)]
 
 
 def _named(connection: Connection, listing: Listing, at_most: int) -> list[int] | None:

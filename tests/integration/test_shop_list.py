@@ -169,7 +169,7 @@ def test_a_name_search_ignores_case_even_where_the_names_collation_does_not(
         pytest.skip("only MySQL/MariaDB take the collation of the platform's column")
     engine = world.context.engine
     with engine.connect() as connection:  # the session's database: put back as it was after
-        kept = connection.execute(text(COLLATION_OF_NAME)).scalar_one()
+        kept = connection.execute(shop_names.NAME_COLLATION).scalar_one()
     try:
         _name_collation(engine, "utf8mb4_bin")
         listed = mixed_shops(30)
@@ -183,12 +183,6 @@ def test_a_name_search_ignores_case_even_where_the_names_collation_does_not(
         _name_collation(engine, kept)
 
     assert got == expected(listed, asked) == [1, 11, 13, 15, 17, 19]
-
-
-COLLATION_OF_NAME = (
-    "SELECT collation_name FROM information_schema.columns WHERE table_schema = DATABASE() "
-    "AND table_name = 't_shops' AND column_name = 'a_name'"
-)
 
 
 def _name_collation(engine: Engine, collation: str) -> None:

@@ -19,6 +19,11 @@ from sqlalchemy.engine import Connection, Engine
 from budgetguard.db.schema.tables import shops
 
 _CASELESS: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+NAME_COLLATION = text(
+    "SELECT collation_name FROM information_schema.columns WHERE "
+    "table_schema = DATABASE() AND table_name = 't_shops' AND column_name = 'a_name'"
+)
+"""MySQL/MariaDB: the collation of t_shops.a_name in the connection's database."""
 
 
 def name_starts_with(name: str) -> ColumnElement[bool]:
@@ -59,11 +64,6 @@ def _searchable_ignoring_case(connection: Connection) -> bool:
         return True
     engine = connection.engine
     if engine not in _CASELESS:
-        collation = connection.execute(
-            text(
-                "SELECT collation_name FROM information_schema.columns WHERE "
-                "table_schema = DATABASE() AND table_name = 't_shops' AND column_name = 'a_name'"
-            )
-        ).scalar()
+        collation = connection.execute(NAME_COLLATION).scalar()
         _CASELESS[engine] = str(collation or "").lower().endswith("_ci")
     return _CASELESS[engine]
